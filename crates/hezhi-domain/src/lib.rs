@@ -1,0 +1,25 @@
+#![doc = include_str!("../README.md")]
+
+pub mod actor;
+pub mod case;
+pub mod error;
+pub mod ids;
+pub mod lifecycle;
+pub mod party;
+pub mod region;
+pub mod unit;
+
+pub use actor::{Actor, Role};
+pub use case::{
+    Case, CaseKind, CaseNumber, CategoryCode, Channel, Complexity, NewCase, Outcome, Position,
+    ReferralChannel, Satisfaction, TrackingCode, Urgency,
+};
+pub use error::{DomainError, ValidationError};
+pub use ids::{CaseId, EventId, UnitId, UserId};
+pub use lifecycle::{
+    CaseState, Command, CommandKind, Event, EventKind, check_report, decide, evolve, replay,
+    report, reported_event,
+};
+pub use party::{IdNumber, Party, PartyRole, Phone};
+pub use region::{RegionCode, RegionLevel};
+pub use unit::{UnitKind, UnitSnapshot};

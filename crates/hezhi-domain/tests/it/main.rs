@@ -1,0 +1,9 @@
+//! The one integration-test binary of the domain crate: the lifecycle driven from the
+//! outside, through `decide` and `evolve` only.
+
+mod fixture;
+mod lifecycle;
+mod permissions;
+mod serde_forms;
+mod transition_table;
+mod validation;

@@ -1,0 +1,793 @@
+#![doc = include_str!("../README.md")]
+
+mod migrate;
+
+use async_trait::async_trait;
+use chrono::{DateTime, TimeZone, Utc};
+use hezhi_domain::{
+    Case, CaseId, CaseKind, CategoryCode, Event, RegionCode, RegionLevel, Role, TrackingCode,
+    UnitId, UnitKind, UserId, evolve, reported_event,
+};
+use hezhi_store::codec::{self, CaseColumns, EventColumns};
+use hezhi_store::{
+    ApiTokenRecord, CaseFilter, CaseReader, CaseWriter, Category, CategoryStore, IdempotencyKey,
+    IdempotencyRecord, Page, PageRequest, Region, RegionStore, Store, StoreError, StoreResult,
+    Unit, UnitStore, User, UserStore, WriteOp, WriteReceipt,
+};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
+};
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+pub use migrate::MIGRATIONS;
+
+/// The SQLite backend: one file in WAL mode with `synchronous=FULL`, one writer connection
+/// (SQLite has one writer at a time anyway) and a pool of readers.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    writer: SqlitePool,
+    readers: SqlitePool,
+}
+
+fn db_error(error: sqlx::Error) -> StoreError {
+    StoreError::Database(error.to_string())
+}
+
+fn ms(at: DateTime<Utc>) -> i64 {
+    at.timestamp_millis()
+}
+
+fn from_ms(millis: i64) -> StoreResult<DateTime<Utc>> {
+    Utc.timestamp_millis_opt(millis)
+        .single()
+        .ok_or_else(|| StoreError::Corrupt(format!("timestamp {millis}")))
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file and brings its schema up to date.
+    pub async fn open(path: &Path) -> StoreResult<Self> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // Durability: every commit is fsynced before it is acknowledged.
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await
+            .map_err(db_error)?;
+        migrate::run(&writer).await?;
+        let readers = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options.read_only(true))
+            .await
+            .map_err(db_error)?;
+        Ok(Self { writer, readers })
+    }
+
+    /// Runs `PRAGMA integrity_check`; `Ok(())` when the file is sound.
+    pub async fn integrity_check(&self) -> StoreResult<()> {
+        let result: String = sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_one(&self.writer)
+            .await
+            .map_err(db_error)?;
+        if result == "ok" {
+            Ok(())
+        } else {
+            Err(StoreError::Corrupt(result))
+        }
+    }
+
+    pub async fn close(&self) {
+        self.readers.close().await;
+        self.writer.close().await;
+    }
+}
+
+fn unique_violation(error: &sqlx::Error) -> Option<StoreError> {
+    let db = error.as_database_error()?;
+    if !db.is_unique_violation() {
+        return None;
+    }
+    let message = db.message();
+    Some(if message.contains("idempotency_keys") {
+        StoreError::IdempotencyKeyTaken
+    } else if message.contains("tracking_code") {
+        StoreError::Duplicate("tracking_code")
+    } else if message.contains("users.name") {
+        StoreError::Duplicate("user_name")
+    } else {
+        StoreError::Duplicate("row")
+    })
+}
+
+fn write_error(error: sqlx::Error) -> StoreError {
+    unique_violation(&error).unwrap_or_else(|| db_error(error))
+}
+
+async fn insert_event(conn: &mut SqliteConnection, county: &str, event: &Event) -> StoreResult<()> {
+    let e = EventColumns::of(county, event)?;
+    sqlx::query(
+        "INSERT INTO case_events (county, case_id, sequence, type, at, actor, role, payload)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(&e.county)
+    .bind(e.case_id)
+    .bind(e.sequence)
+    .bind(e.event_type)
+    .bind(ms(e.at))
+    .bind(e.actor)
+    .bind(e.role)
+    .bind(&e.payload)
+    .execute(conn)
+    .await
+    .map_err(write_error)?;
+    Ok(())
+}
+
+async fn replace_case_units(conn: &mut SqliteConnection, c: &CaseColumns) -> StoreResult<()> {
+    sqlx::query("DELETE FROM case_units WHERE county = $1 AND case_id = $2")
+        .bind(&c.county)
+        .bind(c.id)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_error)?;
+    for (unit, part) in &c.units {
+        sqlx::query(
+            "INSERT INTO case_units (county, case_id, unit_id, part) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(&c.county)
+        .bind(c.id)
+        .bind(unit)
+        .bind(*part)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_error)?;
+    }
+    Ok(())
+}
+
+async fn record_idempotency(
+    conn: &mut SqliteConnection,
+    key: Option<&IdempotencyKey>,
+    status: u16,
+    receipt: &WriteReceipt,
+    at: DateTime<Utc>,
+) -> StoreResult<()> {
+    let Some(key) = key else { return Ok(()) };
+    sqlx::query(
+        "INSERT INTO idempotency_keys (user_id, key, request_hash, status, receipt, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(key.user.as_uuid())
+    .bind(&key.key)
+    .bind(&key.request_hash)
+    .bind(i64::from(status))
+    .bind(codec::to_json(receipt)?)
+    .bind(ms(at))
+    .execute(conn)
+    .await
+    .map_err(write_error)?;
+    Ok(())
+}
+
+async fn apply_op(conn: &mut SqliteConnection, op: WriteOp) -> StoreResult<WriteReceipt> {
+    let status = op.success_status();
+    match op {
+        WriteOp::CreateCase {
+            id,
+            tracking_code,
+            data,
+            actor,
+            at,
+            idempotency,
+        } => {
+            let county = data.county();
+            let year = Case::number_year(at);
+            let sequence: i64 = sqlx::query_scalar(
+                "INSERT INTO case_counters (county, year, last) VALUES ($1, $2, 1)
+                 ON CONFLICT (county, year) DO UPDATE SET last = last + 1
+                 RETURNING last",
+            )
+            .bind(county.as_str())
+            .bind(year)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(db_error)?;
+            let sequence =
+                u32::try_from(sequence).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let number = hezhi_domain::CaseNumber::new(county, year, sequence);
+            let event = reported_event(id, number, tracking_code, *data, &actor, at);
+            let case = evolve(None, &event)
+                .ok_or_else(|| StoreError::Corrupt("report did not make a case".into()))?;
+            let c = CaseColumns::of(&case)?;
+            sqlx::query(
+                "INSERT INTO cases (county, id, number, tracking_code, state, kind, category,
+                    region, urgency, reported_by, due_at, version, reported_at, updated_at, data)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+            )
+            .bind(&c.county)
+            .bind(c.id)
+            .bind(&c.number)
+            .bind(&c.tracking_code)
+            .bind(&c.state)
+            .bind(&c.kind)
+            .bind(&c.category)
+            .bind(&c.region)
+            .bind(&c.urgency)
+            .bind(c.reported_by)
+            .bind(c.due_at.map(ms))
+            .bind(c.version)
+            .bind(ms(c.reported_at))
+            .bind(ms(c.updated_at))
+            .bind(&c.data)
+            .execute(&mut *conn)
+            .await
+            .map_err(write_error)?;
+            insert_event(conn, &c.county, &event).await?;
+            let receipt = WriteReceipt::of(&case);
+            record_idempotency(conn, idempotency.as_ref(), status, &receipt, at).await?;
+            Ok(receipt)
+        }
+        WriteOp::AppendEvents {
+            expected_version,
+            events,
+            case,
+            idempotency,
+        } => {
+            let c = CaseColumns::of(&case)?;
+            let updated = sqlx::query(
+                "UPDATE cases SET state = $1, kind = $2, category = $3, urgency = $4,
+                    due_at = $5, version = $6, updated_at = $7, data = $8
+                 WHERE county = $9 AND id = $10 AND version = $11",
+            )
+            .bind(&c.state)
+            .bind(&c.kind)
+            .bind(&c.category)
+            .bind(&c.urgency)
+            .bind(c.due_at.map(ms))
+            .bind(c.version)
+            .bind(ms(c.updated_at))
+            .bind(&c.data)
+            .bind(&c.county)
+            .bind(c.id)
+            .bind(i64::from(expected_version))
+            .execute(&mut *conn)
+            .await
+            .map_err(db_error)?;
+            if updated.rows_affected() == 0 {
+                let found: Option<i64> =
+                    sqlx::query_scalar("SELECT version FROM cases WHERE county = $1 AND id = $2")
+                        .bind(&c.county)
+                        .bind(c.id)
+                        .fetch_optional(&mut *conn)
+                        .await
+                        .map_err(db_error)?;
+                return Err(match found {
+                    None => StoreError::NotFound("case"),
+                    Some(found) => StoreError::VersionConflict {
+                        expected: expected_version,
+                        found: u32::try_from(found).unwrap_or(u32::MAX),
+                    },
+                });
+            }
+            for event in &events {
+                insert_event(conn, &c.county, event).await?;
+            }
+            replace_case_units(conn, &c).await?;
+            let receipt = WriteReceipt::of(&case);
+            record_idempotency(
+                conn,
+                idempotency.as_ref(),
+                status,
+                &receipt,
+                case.updated_at,
+            )
+            .await?;
+            Ok(receipt)
+        }
+    }
+}
+
+fn decode_case(row: &SqliteRow) -> StoreResult<Case> {
+    let data: String = row.try_get("data").map_err(db_error)?;
+    codec::from_json(&data)
+}
+
+fn decode_unit(row: &SqliteRow) -> StoreResult<Unit> {
+    let kind: String = row.try_get("kind").map_err(db_error)?;
+    let region: String = row.try_get("region").map_err(db_error)?;
+    let categories: String = row.try_get("categories").map_err(db_error)?;
+    Ok(Unit {
+        id: UnitId::from_uuid(row.try_get("id").map_err(db_error)?),
+        name: row.try_get("name").map_err(db_error)?,
+        kind: UnitKind::parse(&kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("unit kind {kind}")))?,
+        region: RegionCode::parse(&region).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        categories: codec::from_json::<Vec<CategoryCode>>(&categories)?,
+    })
+}
+
+fn decode_user(row: &SqliteRow) -> StoreResult<User> {
+    let role: String = row.try_get("role").map_err(db_error)?;
+    let region: Option<String> = row.try_get("region").map_err(db_error)?;
+    let unit: Option<uuid::Uuid> = row.try_get("unit").map_err(db_error)?;
+    Ok(User {
+        id: UserId::from_uuid(row.try_get("id").map_err(db_error)?),
+        name: row.try_get("name").map_err(db_error)?,
+        role: Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role {role}")))?,
+        region: region
+            .map(|r| RegionCode::parse(&r))
+            .transpose()
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        unit: unit.map(UnitId::from_uuid),
+        created_at: from_ms(row.try_get("created_at").map_err(db_error)?)?,
+    })
+}
+
+fn decode_region(row: &SqliteRow) -> StoreResult<Region> {
+    let code: String = row.try_get("code").map_err(db_error)?;
+    let level: String = row.try_get("level").map_err(db_error)?;
+    let parent: Option<String> = row.try_get("parent").map_err(db_error)?;
+    let corrupt = |e: hezhi_domain::ValidationError| StoreError::Corrupt(e.to_string());
+    Ok(Region {
+        code: RegionCode::parse(&code).map_err(corrupt)?,
+        name: row.try_get("name").map_err(db_error)?,
+        level: RegionLevel::ALL
+            .into_iter()
+            .find(|l| l.as_str() == level)
+            .ok_or_else(|| StoreError::Corrupt(format!("level {level}")))?,
+        parent: parent
+            .map(|p| RegionCode::parse(&p))
+            .transpose()
+            .map_err(corrupt)?,
+    })
+}
+
+#[async_trait]
+impl CaseReader for SqliteStore {
+    async fn case(&self, id: CaseId) -> StoreResult<Option<Case>> {
+        let Some(county) = id.county() else {
+            return Ok(None);
+        };
+        let row = sqlx::query("SELECT data FROM cases WHERE county = $1 AND id = $2")
+            .bind(county.as_str())
+            .bind(id.as_uuid())
+            .fetch_optional(&self.readers)
+            .await
+            .map_err(db_error)?;
+        row.as_ref().map(decode_case).transpose()
+    }
+
+    async fn case_by_tracking_code(&self, code: &TrackingCode) -> StoreResult<Option<Case>> {
+        let row = sqlx::query("SELECT data FROM cases WHERE tracking_code = $1 LIMIT 1")
+            .bind(code.as_str())
+            .fetch_optional(&self.readers)
+            .await
+            .map_err(db_error)?;
+        row.as_ref().map(decode_case).transpose()
+    }
+
+    async fn events(&self, id: CaseId) -> StoreResult<Vec<Event>> {
+        let Some(county) = id.county() else {
+            return Ok(Vec::new());
+        };
+        let rows = sqlx::query(
+            "SELECT sequence, at, actor, role, payload FROM case_events
+             WHERE county = $1 AND case_id = $2 ORDER BY sequence",
+        )
+        .bind(county.as_str())
+        .bind(id.as_uuid())
+        .fetch_all(&self.readers)
+        .await
+        .map_err(db_error)?;
+        rows.iter()
+            .map(|row| {
+                let role: String = row.try_get("role").map_err(db_error)?;
+                let payload: String = row.try_get("payload").map_err(db_error)?;
+                EventColumns::decode(
+                    id.as_uuid(),
+                    row.try_get("sequence").map_err(db_error)?,
+                    from_ms(row.try_get("at").map_err(db_error)?)?,
+                    row.try_get("actor").map_err(db_error)?,
+                    &role,
+                    &payload,
+                )
+            })
+            .collect()
+    }
+
+    async fn list_cases(&self, filter: &CaseFilter, page: &PageRequest) -> StoreResult<Page<Case>> {
+        let mut query = QueryBuilder::<Sqlite>::new("SELECT id, data FROM cases WHERE 1 = 1");
+        if let Some(state) = filter.state {
+            query.push(" AND state = ").push_bind(state.as_str());
+        }
+        if let Some(region) = &filter.region {
+            if let Some(county) = region.county() {
+                query.push(" AND county = ").push_bind(county.to_string());
+            }
+            query
+                .push(" AND region >= ")
+                .push_bind(region.to_string())
+                .push(" AND region < ")
+                .push_bind(codec::prefix_upper_bound(region.as_str()));
+        }
+        if let Some(category) = &filter.category {
+            query
+                .push(" AND category = ")
+                .push_bind(category.to_string());
+        }
+        if let Some(urgency) = &filter.urgency {
+            query
+                .push(" AND urgency = ")
+                .push_bind(codec::enum_name(urgency));
+        }
+        if let Some(unit) = filter.unit {
+            query
+                .push(" AND id IN (SELECT case_id FROM case_units WHERE unit_id = ")
+                .push_bind(unit.as_uuid())
+                .push(")");
+        }
+        if let Some(reporter) = filter.reported_by {
+            query
+                .push(" AND reported_by = ")
+                .push_bind(reporter.as_uuid());
+        }
+        if let Some(now) = filter.overdue_at {
+            query
+                .push(" AND due_at < ")
+                .push_bind(ms(now))
+                .push(" AND state IN (");
+            let mut states = query.separated(", ");
+            for state in codec::open_state_names() {
+                states.push_bind(state);
+            }
+            query.push(")");
+        }
+        if let Some(after) = page.after {
+            query.push(" AND id < ").push_bind(after.as_uuid());
+        }
+        let limit = page.limit.clamp(1, 200);
+        query
+            .push(" ORDER BY id DESC LIMIT ")
+            .push_bind(i64::from(limit) + 1);
+        let rows = query
+            .build()
+            .fetch_all(&self.readers)
+            .await
+            .map_err(db_error)?;
+        let mut items = rows
+            .iter()
+            .map(decode_case)
+            .collect::<StoreResult<Vec<_>>>()?;
+        let next = if items.len() > limit as usize {
+            items.truncate(limit as usize);
+            items.last().map(|c| c.id)
+        } else {
+            None
+        };
+        Ok(Page { items, next })
+    }
+
+    async fn count_cases_and_events(&self) -> StoreResult<(u64, u64)> {
+        let row = sqlx::query(
+            "SELECT (SELECT count(*) FROM cases) AS cases, (SELECT count(*) FROM case_events) AS events",
+        )
+        .fetch_one(&self.readers)
+        .await
+        .map_err(db_error)?;
+        let cases: i64 = row.try_get("cases").map_err(db_error)?;
+        let events: i64 = row.try_get("events").map_err(db_error)?;
+        Ok((cases.unsigned_abs(), events.unsigned_abs()))
+    }
+}
+
+#[async_trait]
+impl CaseWriter for SqliteStore {
+    async fn write_batch(&self, ops: Vec<WriteOp>) -> StoreResult<Vec<StoreResult<WriteReceipt>>> {
+        let mut tx = self
+            .writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(db_error)?;
+        let mut results = Vec::with_capacity(ops.len());
+        for op in ops {
+            sqlx::query("SAVEPOINT op")
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+            let result = apply_op(&mut tx, op).await;
+            let end = if result.is_ok() {
+                "RELEASE op"
+            } else {
+                "ROLLBACK TO op; RELEASE op"
+            };
+            sqlx::raw_sql(end)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+            results.push(result);
+        }
+        tx.commit().await.map_err(db_error)?;
+        Ok(results)
+    }
+
+    async fn idempotency_record(
+        &self,
+        user: UserId,
+        key: &str,
+    ) -> StoreResult<Option<IdempotencyRecord>> {
+        let row = sqlx::query(
+            "SELECT request_hash, status, receipt FROM idempotency_keys WHERE user_id = $1 AND key = $2",
+        )
+        .bind(user.as_uuid())
+        .bind(key)
+        .fetch_optional(&self.readers)
+        .await
+        .map_err(db_error)?;
+        row.map(|row| {
+            let status: i64 = row.try_get("status").map_err(db_error)?;
+            let receipt: String = row.try_get("receipt").map_err(db_error)?;
+            Ok(IdempotencyRecord {
+                request_hash: row.try_get("request_hash").map_err(db_error)?,
+                status: u16::try_from(status).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                receipt: codec::from_json(&receipt)?,
+            })
+        })
+        .transpose()
+    }
+}
+
+#[async_trait]
+impl RegionStore for SqliteStore {
+    async fn upsert_regions(&self, regions: &[Region]) -> StoreResult<()> {
+        let mut tx = self
+            .writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(db_error)?;
+        for chunk in regions.chunks(2000) {
+            let mut query =
+                QueryBuilder::<Sqlite>::new("INSERT INTO regions (code, name, level, parent) ");
+            query.push_values(chunk, |mut row, region| {
+                row.push_bind(region.code.to_string())
+                    .push_bind(&region.name)
+                    .push_bind(region.level.as_str())
+                    .push_bind(region.parent.as_ref().map(ToString::to_string));
+            });
+            query.push(
+                " ON CONFLICT (code) DO UPDATE SET name = excluded.name, level = excluded.level,
+                  parent = excluded.parent",
+            );
+            query.build().execute(&mut *tx).await.map_err(db_error)?;
+        }
+        tx.commit().await.map_err(db_error)
+    }
+
+    async fn region(&self, code: &RegionCode) -> StoreResult<Option<Region>> {
+        let row = sqlx::query("SELECT code, name, level, parent FROM regions WHERE code = $1")
+            .bind(code.as_str())
+            .fetch_optional(&self.readers)
+            .await
+            .map_err(db_error)?;
+        row.as_ref().map(decode_region).transpose()
+    }
+
+    async fn region_children(&self, code: &RegionCode) -> StoreResult<Vec<Region>> {
+        let rows = sqlx::query(
+            "SELECT code, name, level, parent FROM regions WHERE parent = $1 ORDER BY code",
+        )
+        .bind(code.as_str())
+        .fetch_all(&self.readers)
+        .await
+        .map_err(db_error)?;
+        rows.iter().map(decode_region).collect()
+    }
+
+    async fn count_regions(&self) -> StoreResult<u64> {
+        let count: i64 = sqlx::query_scalar("SELECT count(*) FROM regions")
+            .fetch_one(&self.readers)
+            .await
+            .map_err(db_error)?;
+        Ok(count.unsigned_abs())
+    }
+}
+
+#[async_trait]
+impl CategoryStore for SqliteStore {
+    async fn upsert_categories(&self, categories: &[Category]) -> StoreResult<()> {
+        let mut tx = self
+            .writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(db_error)?;
+        for c in categories {
+            sqlx::query(
+                "INSERT INTO categories (kind, code, name_zh, name_en) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (kind, code) DO UPDATE SET name_zh = excluded.name_zh,
+                    name_en = excluded.name_en",
+            )
+            .bind(codec::enum_name(&c.kind))
+            .bind(c.code.as_str())
+            .bind(&c.name_zh)
+            .bind(&c.name_en)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        }
+        tx.commit().await.map_err(db_error)
+    }
+
+    async fn categories(&self) -> StoreResult<Vec<Category>> {
+        let rows =
+            sqlx::query("SELECT kind, code, name_zh, name_en FROM categories ORDER BY kind, code")
+                .fetch_all(&self.readers)
+                .await
+                .map_err(db_error)?;
+        rows.iter().map(decode_category).collect()
+    }
+
+    async fn category(&self, kind: CaseKind, code: &CategoryCode) -> StoreResult<Option<Category>> {
+        let row = sqlx::query(
+            "SELECT kind, code, name_zh, name_en FROM categories WHERE kind = $1 AND code = $2",
+        )
+        .bind(codec::enum_name(&kind))
+        .bind(code.as_str())
+        .fetch_optional(&self.readers)
+        .await
+        .map_err(db_error)?;
+        row.as_ref().map(decode_category).transpose()
+    }
+}
+
+fn decode_category(row: &SqliteRow) -> StoreResult<Category> {
+    let kind: String = row.try_get("kind").map_err(db_error)?;
+    let code: String = row.try_get("code").map_err(db_error)?;
+    Ok(Category {
+        kind: codec::from_json(&format!("\"{kind}\""))?,
+        code: CategoryCode::parse(&code).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        name_zh: row.try_get("name_zh").map_err(db_error)?,
+        name_en: row.try_get("name_en").map_err(db_error)?,
+    })
+}
+
+#[async_trait]
+impl UnitStore for SqliteStore {
+    async fn insert_unit(&self, unit: &Unit) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO units (id, name, kind, region, categories) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(unit.id.as_uuid())
+        .bind(&unit.name)
+        .bind(unit.kind.as_str())
+        .bind(unit.region.as_str())
+        .bind(codec::to_json(&unit.categories)?)
+        .execute(&self.writer)
+        .await
+        .map_err(write_error)?;
+        Ok(())
+    }
+
+    async fn units_by_ids(&self, ids: &[UnitId]) -> StoreResult<Vec<Unit>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut query = QueryBuilder::<Sqlite>::new(
+            "SELECT id, name, kind, region, categories FROM units WHERE id IN (",
+        );
+        let mut list = query.separated(", ");
+        for id in ids {
+            list.push_bind(id.as_uuid());
+        }
+        query.push(")");
+        let rows = query
+            .build()
+            .fetch_all(&self.readers)
+            .await
+            .map_err(db_error)?;
+        rows.iter().map(decode_unit).collect()
+    }
+
+    async fn units_in_region(&self, region: &RegionCode) -> StoreResult<Vec<Unit>> {
+        let rows = sqlx::query(
+            "SELECT id, name, kind, region, categories FROM units
+             WHERE region >= $1 AND region < $2 ORDER BY region, name",
+        )
+        .bind(region.as_str())
+        .bind(codec::prefix_upper_bound(region.as_str()))
+        .fetch_all(&self.readers)
+        .await
+        .map_err(db_error)?;
+        rows.iter().map(decode_unit).collect()
+    }
+}
+
+#[async_trait]
+impl UserStore for SqliteStore {
+    async fn insert_user(&self, user: &User) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO users (id, name, role, region, unit, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(user.id.as_uuid())
+        .bind(&user.name)
+        .bind(user.role.as_str())
+        .bind(user.region.as_ref().map(ToString::to_string))
+        .bind(user.unit.map(|u| u.as_uuid()))
+        .bind(ms(user.created_at))
+        .execute(&self.writer)
+        .await
+        .map_err(write_error)?;
+        Ok(())
+    }
+
+    async fn user(&self, id: UserId) -> StoreResult<Option<User>> {
+        let row =
+            sqlx::query("SELECT id, name, role, region, unit, created_at FROM users WHERE id = $1")
+                .bind(id.as_uuid())
+                .fetch_optional(&self.readers)
+                .await
+                .map_err(db_error)?;
+        row.as_ref().map(decode_user).transpose()
+    }
+
+    async fn user_by_name(&self, name: &str) -> StoreResult<Option<User>> {
+        let row = sqlx::query(
+            "SELECT id, name, role, region, unit, created_at FROM users WHERE name = $1",
+        )
+        .bind(name)
+        .fetch_optional(&self.readers)
+        .await
+        .map_err(db_error)?;
+        row.as_ref().map(decode_user).transpose()
+    }
+
+    async fn insert_api_token(&self, token: &ApiTokenRecord) -> StoreResult<()> {
+        sqlx::query("INSERT INTO api_tokens (token_hash, user_id, created_at) VALUES ($1, $2, $3)")
+            .bind(&token.token_hash)
+            .bind(token.user.as_uuid())
+            .bind(ms(token.created_at))
+            .execute(&self.writer)
+            .await
+            .map_err(write_error)?;
+        Ok(())
+    }
+
+    async fn user_by_token_hash(&self, token_hash: &str) -> StoreResult<Option<User>> {
+        let row = sqlx::query(
+            "SELECT u.id, u.name, u.role, u.region, u.unit, u.created_at
+             FROM api_tokens t JOIN users u ON u.id = t.user_id
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.readers)
+        .await
+        .map_err(db_error)?;
+        row.as_ref().map(decode_user).transpose()
+    }
+}
+
+impl Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    fn writer_parallelism(&self) -> usize {
+        1
+    }
+}
+
+/// Parses `sqlite://PATH` or a plain path.
+pub fn path_from_url(url: &str) -> std::path::PathBuf {
+    let path = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url);
+    std::path::PathBuf::from_str(path).unwrap_or_default()
+}

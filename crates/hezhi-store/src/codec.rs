@@ -1,0 +1,148 @@
+//! How domain values become column values and back, shared by both backends so that they
+//! store exactly the same thing.
+
+use crate::error::StoreError;
+use chrono::{DateTime, Utc};
+use hezhi_domain::{Case, CaseState, Event, EventKind, Role, UnitId, UserId};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// The snake_case name serde gives a unit enum variant (`in_progress`, `red`…).
+pub fn enum_name<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(name)) => name,
+        other => format!("{other:?}"),
+    }
+}
+
+pub fn to_json<T: Serialize>(value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+pub fn from_json<T: DeserializeOwned>(text: &str) -> Result<T, StoreError> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// The states in which a case is open, as stored (for `overdue` filters and indexes).
+pub fn open_state_names() -> Vec<String> {
+    CaseState::ALL
+        .into_iter()
+        .filter(|s| s.is_open())
+        .map(|s| s.as_str().to_owned())
+        .collect()
+}
+
+/// The indexed columns of a case row; the whole projection goes into `data`.
+#[derive(Debug)]
+pub struct CaseColumns {
+    pub county: String,
+    pub id: uuid::Uuid,
+    pub number: String,
+    pub tracking_code: String,
+    pub state: String,
+    pub kind: String,
+    pub category: String,
+    pub region: String,
+    pub urgency: Option<String>,
+    pub reported_by: uuid::Uuid,
+    pub due_at: Option<DateTime<Utc>>,
+    pub version: i64,
+    pub reported_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub data: String,
+    /// The units of the current assignment: `(unit, "lead" | "supporting")`.
+    pub units: Vec<(uuid::Uuid, &'static str)>,
+}
+
+impl CaseColumns {
+    pub fn of(case: &Case) -> Result<Self, StoreError> {
+        let units = case
+            .assignment
+            .iter()
+            .flat_map(|a| {
+                std::iter::once((a.lead_unit.as_uuid(), "lead")).chain(
+                    a.supporting
+                        .iter()
+                        .map(|p| (p.unit.as_uuid(), "supporting")),
+                )
+            })
+            .collect();
+        Ok(Self {
+            county: case.county().to_string(),
+            id: case.id.as_uuid(),
+            number: case.number.to_string(),
+            tracking_code: case.tracking_code.as_str().to_owned(),
+            state: case.state.as_str().to_owned(),
+            kind: enum_name(&case.data.kind),
+            category: case.data.category.to_string(),
+            region: case.data.region.to_string(),
+            urgency: case.urgency.as_ref().map(enum_name),
+            reported_by: case.reported_by.as_uuid(),
+            due_at: case.due_at,
+            version: i64::from(case.version),
+            reported_at: case.reported_at,
+            updated_at: case.updated_at,
+            data: to_json(case)?,
+            units,
+        })
+    }
+}
+
+/// The columns of an event row; the event's data goes into `payload`.
+#[derive(Debug)]
+pub struct EventColumns {
+    pub county: String,
+    pub case_id: uuid::Uuid,
+    pub sequence: i64,
+    pub event_type: &'static str,
+    pub at: DateTime<Utc>,
+    pub actor: uuid::Uuid,
+    pub role: &'static str,
+    pub payload: String,
+}
+
+impl EventColumns {
+    pub fn of(county: &str, event: &Event) -> Result<Self, StoreError> {
+        Ok(Self {
+            county: county.to_owned(),
+            case_id: event.case_id.as_uuid(),
+            sequence: i64::from(event.sequence),
+            event_type: event.kind.name(),
+            at: event.at,
+            actor: event.actor.as_uuid(),
+            role: event.role.as_str(),
+            payload: to_json(&event.kind)?,
+        })
+    }
+
+    /// Rebuilds an event from the stored columns.
+    pub fn decode(
+        case_id: uuid::Uuid,
+        sequence: i64,
+        at: DateTime<Utc>,
+        actor: uuid::Uuid,
+        role: &str,
+        payload: &str,
+    ) -> Result<Event, StoreError> {
+        let kind: EventKind = from_json(payload)?;
+        Ok(Event {
+            case_id: hezhi_domain::CaseId::from_uuid(case_id),
+            sequence: u32::try_from(sequence).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            at,
+            actor: UserId::from_uuid(actor),
+            role: Role::parse(role).ok_or_else(|| StoreError::Corrupt(format!("role {role}")))?,
+            kind,
+        })
+    }
+}
+
+/// Unit categories are stored as a JSON array of codes.
+pub fn unit_id(uuid: uuid::Uuid) -> UnitId {
+    UnitId::from_uuid(uuid)
+}
+
+/// The exclusive upper bound of the codes that start with `prefix` (all codes are digits,
+/// and `:` sorts right after `9`), so that "within region" is an index range scan.
+pub fn prefix_upper_bound(prefix: &str) -> String {
+    format!("{prefix}:")
+}

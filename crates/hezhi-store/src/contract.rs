@@ -1,0 +1,690 @@
+//! The contract every backend must meet, run unchanged against SQLite and PostgreSQL.
+//!
+//! A backend's test calls [`run_all`] with a fresh, empty store. Each scenario names itself
+//! in its panic message, so a failure says which rule the backend broke.
+
+use crate::{
+    ApiTokenRecord, CaseFilter, Category, IdempotencyKey, PageRequest, Region, Store, StoreError,
+    Unit, User, WriteOp,
+};
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use hezhi_domain::{
+    Actor, Case, CaseId, CaseKind, CaseState, CategoryCode, Channel, Command, Complexity, NewCase,
+    Party, PartyRole, RegionCode, RegionLevel, Role, TrackingCode, UnitId, UnitKind, Urgency,
+    UserId, decide,
+};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+type Scenario = fn(Arc<dyn Store>) -> Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// Every scenario, by name.
+pub const SCENARIOS: &[(&str, Scenario)] = &[
+    ("case_numbers_are_gap_free_per_county_and_year", |s| {
+        Box::pin(case_numbers_are_gap_free(s))
+    }),
+    ("a_created_case_reads_back_with_its_report_event", |s| {
+        Box::pin(created_case_reads_back(s))
+    }),
+    ("a_stale_version_is_refused_and_writes_nothing", |s| {
+        Box::pin(stale_version_is_refused(s))
+    }),
+    ("a_refused_op_does_not_undo_the_rest_of_its_batch", |s| {
+        Box::pin(refused_op_keeps_batch(s))
+    }),
+    ("an_idempotency_key_is_recorded_once", |s| {
+        Box::pin(idempotency_key_recorded_once(s))
+    }),
+    ("a_duplicate_tracking_code_is_refused", |s| {
+        Box::pin(duplicate_tracking_code(s))
+    }),
+    (
+        "case_lists_filter_in_the_database_and_page_newest_first",
+        |s| Box::pin(list_filters(s)),
+    ),
+    ("regions_upsert_repeatably_and_list_children", |s| {
+        Box::pin(regions(s))
+    }),
+    ("units_are_found_by_id_and_by_region", |s| {
+        Box::pin(units(s))
+    }),
+    ("users_are_found_by_token_hash", |s| {
+        Box::pin(users_and_tokens(s))
+    }),
+    ("categories_upsert_and_read_back", |s| {
+        Box::pin(categories(s))
+    }),
+];
+
+/// Runs every scenario in order against `store`, which must start empty.
+pub async fn run_all(store: Arc<dyn Store>) {
+    for (name, scenario) in SCENARIOS {
+        eprintln!("contract: {name}");
+        scenario(Arc::clone(&store)).await;
+    }
+}
+
+// ---- fixtures -------------------------------------------------------------------------
+
+fn at(day: u32, hour: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, day, hour, 0, 0)
+        .single()
+        .expect("valid time")
+}
+
+fn code(text: &str) -> RegionCode {
+    RegionCode::parse(text).expect("region code")
+}
+
+fn dispatcher() -> Actor {
+    Actor {
+        user: UserId::from_uuid(uuid::Uuid::from_u128(1)),
+        role: Role::Dispatcher,
+        region: Some(code("37")),
+        unit: None,
+    }
+}
+
+fn new_case(region: &str, category: &str, title: &str) -> NewCase {
+    NewCase {
+        kind: CaseKind::Dispute,
+        category: CategoryCode::parse(category).expect("category"),
+        channel: Channel::Window,
+        region: code(region),
+        address: Some("幸福路 1 号".into()),
+        position: None,
+        title: title.into(),
+        description: "楼上漏水导致楼下天花板受损，双方协商未果。".into(),
+        parties: vec![
+            Party::parse(
+                PartyRole::Applicant,
+                "陈某某",
+                Some("15100002320"),
+                Some("370811199203213389"),
+                None,
+            )
+            .expect("party"),
+        ],
+        amount_yuan: Some(2000),
+        people_involved: Some(2),
+        case_leader: None,
+    }
+}
+
+static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+fn next_random() -> u64 {
+    // Distinct across scenarios that share a store.
+    NEXT.fetch_add(7_919, std::sync::atomic::Ordering::Relaxed)
+}
+
+fn create_op(region: &str, category: &str, when: DateTime<Utc>) -> WriteOp {
+    let random = next_random();
+    let data = new_case(region, category, "楼上漏水");
+    WriteOp::CreateCase {
+        id: CaseId::compose(
+            u64::try_from(when.timestamp_millis()).expect("after 1970") + random % 1000,
+            &data.region,
+            (u128::from(random) << 16).to_be_bytes()[6..16]
+                .try_into()
+                .expect("10 bytes"),
+        ),
+        tracking_code: TrackingCode::from_random(random * 104_729),
+        data: Box::new(data),
+        actor: dispatcher(),
+        at: when,
+        idempotency: None,
+    }
+}
+
+async fn create(store: &Arc<dyn Store>, op: WriteOp) -> Case {
+    let receipt = store
+        .write_batch(vec![op])
+        .await
+        .expect("transaction")
+        .pop()
+        .expect("one result")
+        .expect("created");
+    store
+        .case(receipt.id)
+        .await
+        .expect("read")
+        .expect("case exists")
+}
+
+/// Decides `command` on `case` as `actor` and stores the outcome.
+async fn run(
+    store: &Arc<dyn Store>,
+    case: &Case,
+    command: Command,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Case, StoreError> {
+    let units: Vec<_> = store
+        .units_by_ids(&command.named_units())
+        .await
+        .expect("units")
+        .iter()
+        .map(Unit::snapshot)
+        .collect();
+    let events = decide(case, &command, actor, now, &units).expect("command is legal");
+    let next = events
+        .iter()
+        .try_fold(case.clone(), |c, e| hezhi_domain::evolve(Some(c), e))
+        .expect("evolves");
+    let op = WriteOp::AppendEvents {
+        expected_version: case.version,
+        events,
+        case: Box::new(next.clone()),
+        idempotency: None,
+    };
+    store
+        .write_batch(vec![op])
+        .await
+        .expect("transaction")
+        .pop()
+        .expect("one result")?;
+    Ok(next)
+}
+
+async fn triage(store: &Arc<dyn Store>, case: &Case, urgency: Urgency) -> Case {
+    let accepted = run(
+        store,
+        case,
+        Command::Accept { note: None },
+        &dispatcher(),
+        case.reported_at,
+    )
+    .await
+    .expect("accept");
+    let command = Command::Triage {
+        kind: CaseKind::Dispute,
+        category: accepted.data.category.clone(),
+        complexity: Complexity::Simple,
+        urgency,
+        reason: None,
+        case_leader: None,
+    };
+    run(store, &accepted, command, &dispatcher(), case.reported_at)
+        .await
+        .expect("triage")
+}
+
+// ---- scenarios --------------------------------------------------------------------------
+
+async fn case_numbers_are_gap_free(store: Arc<dyn Store>) {
+    let first = create(&store, create_op("370811002001", "neighbour", at(1, 9))).await;
+    let second = create(&store, create_op("370811002001", "neighbour", at(1, 10))).await;
+    let other_county = create(&store, create_op("370404103202", "neighbour", at(1, 10))).await;
+    let next_year = create(
+        &store,
+        create_op("370811002001", "neighbour", at(1, 9) + Duration::days(366)),
+    )
+    .await;
+    assert_eq!(first.number.to_string(), "370811-2026-000001");
+    assert_eq!(second.number.to_string(), "370811-2026-000002");
+    assert_eq!(other_county.number.to_string(), "370404-2026-000001");
+    assert_eq!(next_year.number.to_string(), "370811-2027-000001");
+    // A refused op gives its number back: the next case takes it.
+    let mut bad = create_op("370811002001", "neighbour", at(1, 11));
+    if let WriteOp::CreateCase { tracking_code, .. } = &mut bad {
+        *tracking_code = first.tracking_code.clone();
+    }
+    let results = store.write_batch(vec![bad]).await.expect("transaction");
+    assert!(results[0].is_err());
+    let third = create(&store, create_op("370811002001", "neighbour", at(1, 12))).await;
+    assert_eq!(third.number.to_string(), "370811-2026-000003");
+}
+
+async fn created_case_reads_back(store: Arc<dyn Store>) {
+    let case = create(&store, create_op("370811002001003", "contract", at(2, 9))).await;
+    assert_eq!(case.state, CaseState::Reported);
+    assert_eq!(case.version, 1);
+    assert_eq!(case.data.region.as_str(), "370811002001003");
+    assert_eq!(case.data.parties[0].name, "陈某某");
+    let events = store.events(case.id).await.expect("events");
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].sequence, 1);
+    assert_eq!(events[0].kind.name(), "reported");
+    assert_eq!(events[0].at, at(2, 9));
+    let by_code = store
+        .case_by_tracking_code(&case.tracking_code)
+        .await
+        .expect("read");
+    assert_eq!(by_code.map(|c| c.id), Some(case.id));
+    let missing = CaseId::compose(1, &code("370811"), [9; 10]);
+    assert!(store.case(missing).await.expect("read").is_none());
+}
+
+async fn stale_version_is_refused(store: Arc<dyn Store>) {
+    let case = create(&store, create_op("370811002001", "neighbour", at(3, 9))).await;
+    let accepted = run(
+        &store,
+        &case,
+        Command::Accept { note: None },
+        &dispatcher(),
+        at(3, 10),
+    )
+    .await
+    .expect("accept");
+    assert_eq!(accepted.version, 2);
+    // A second writer that still holds version 1.
+    let error = run(
+        &store,
+        &case,
+        Command::Accept {
+            note: Some("again".into()),
+        },
+        &dispatcher(),
+        at(3, 11),
+    )
+    .await
+    .expect_err("stale");
+    assert!(
+        matches!(
+            error,
+            StoreError::VersionConflict {
+                expected: 1,
+                found: 2
+            }
+        ),
+        "got {error:?}"
+    );
+    let stored = store.case(case.id).await.expect("read").expect("exists");
+    assert_eq!(stored.version, 2);
+    assert_eq!(store.events(case.id).await.expect("events").len(), 2);
+}
+
+async fn refused_op_keeps_batch(store: Arc<dyn Store>) {
+    let case = create(&store, create_op("370811002001", "neighbour", at(4, 9))).await;
+    let accepted = run(
+        &store,
+        &case,
+        Command::Accept { note: None },
+        &dispatcher(),
+        at(4, 10),
+    )
+    .await
+    .expect("accept");
+    let (before_cases, before_events) = store.count_cases_and_events().await.expect("count");
+    let stale = WriteOp::AppendEvents {
+        expected_version: 1,
+        events: decide(
+            &case,
+            &Command::Accept { note: None },
+            &dispatcher(),
+            at(4, 11),
+            &[],
+        )
+        .expect("legal on the old version"),
+        case: Box::new(accepted.clone()),
+        idempotency: None,
+    };
+    let results = store
+        .write_batch(vec![
+            create_op("370811002001", "neighbour", at(4, 12)),
+            stale,
+            create_op("370811002001", "neighbour", at(4, 13)),
+        ])
+        .await
+        .expect("transaction");
+    assert!(results[0].is_ok());
+    assert!(matches!(
+        results[1],
+        Err(StoreError::VersionConflict { .. })
+    ));
+    assert!(results[2].is_ok());
+    let (after_cases, after_events) = store.count_cases_and_events().await.expect("count");
+    assert_eq!(
+        (after_cases, after_events),
+        (before_cases + 2, before_events + 2)
+    );
+}
+
+async fn idempotency_key_recorded_once(store: Arc<dyn Store>) {
+    let key = IdempotencyKey {
+        user: dispatcher().user,
+        key: "retry-me".into(),
+        request_hash: "hash-1".into(),
+    };
+    let with_key = |when| {
+        let mut op = create_op("370811002001", "neighbour", when);
+        if let WriteOp::CreateCase { idempotency, .. } = &mut op {
+            *idempotency = Some(key.clone());
+        }
+        op
+    };
+    let first = store
+        .write_batch(vec![with_key(at(5, 9))])
+        .await
+        .expect("tx")
+        .pop()
+        .expect("one");
+    let first = first.expect("first write");
+    let (cases, _) = store.count_cases_and_events().await.expect("count");
+    let second = store
+        .write_batch(vec![with_key(at(5, 10))])
+        .await
+        .expect("tx")
+        .pop()
+        .expect("one");
+    assert!(
+        matches!(second, Err(StoreError::IdempotencyKeyTaken)),
+        "got {second:?}"
+    );
+    assert_eq!(
+        store.count_cases_and_events().await.expect("count").0,
+        cases
+    );
+    let record = store
+        .idempotency_record(key.user, &key.key)
+        .await
+        .expect("read")
+        .expect("recorded");
+    assert_eq!(record.request_hash, "hash-1");
+    assert_eq!(record.status, 201);
+    assert_eq!(record.receipt, first);
+    let other_user = UserId::from_uuid(uuid::Uuid::from_u128(99));
+    assert!(
+        store
+            .idempotency_record(other_user, &key.key)
+            .await
+            .expect("read")
+            .is_none()
+    );
+}
+
+async fn duplicate_tracking_code(store: Arc<dyn Store>) {
+    let case = create(&store, create_op("370811002001", "neighbour", at(6, 9))).await;
+    let mut op = create_op("370811002001", "neighbour", at(6, 10));
+    if let WriteOp::CreateCase { tracking_code, .. } = &mut op {
+        *tracking_code = case.tracking_code.clone();
+    }
+    let result = store
+        .write_batch(vec![op])
+        .await
+        .expect("tx")
+        .pop()
+        .expect("one");
+    assert!(
+        matches!(result, Err(StoreError::Duplicate("tracking_code"))),
+        "got {result:?}"
+    );
+}
+
+async fn list_filters(store: Arc<dyn Store>) {
+    let region = "370812001001";
+    let lead = Unit {
+        id: UnitId::from_uuid(uuid::Uuid::from_u128(0x1001)),
+        name: "兖州区住建局".into(),
+        kind: UnitKind::Department,
+        region: code("370812"),
+        categories: vec![],
+    };
+    store.insert_unit(&lead).await.expect("unit");
+    let mut made = Vec::new();
+    for hour in 0..5 {
+        made.push(create(&store, create_op(region, "neighbour", at(10, 8 + hour))).await);
+    }
+    let labour = create(&store, create_op("370812001002", "labour", at(10, 14))).await;
+    let red = triage(&store, &made[0], Urgency::Red).await;
+    let dispatched = run(
+        &store,
+        &red,
+        Command::Dispatch {
+            lead_unit: lead.id,
+            supporting_units: vec![],
+            due_at: at(11, 8),
+            note: None,
+        },
+        &dispatcher(),
+        at(10, 9),
+    )
+    .await
+    .expect("dispatch");
+
+    let in_county = CaseFilter {
+        region: Some(code("370812")),
+        ..CaseFilter::default()
+    };
+    let page = |after, limit| PageRequest { after, limit };
+    let all = store
+        .list_cases(&in_county, &page(None, 50))
+        .await
+        .expect("list");
+    let ids: Vec<_> = all.items.iter().map(|c| c.id).collect();
+    let mut expected: Vec<_> = made.iter().map(|c| c.id).chain([labour.id]).collect();
+    expected.sort();
+    expected.reverse();
+    assert_eq!(ids, expected, "newest first");
+    assert!(all.next.is_none());
+
+    let first = store
+        .list_cases(&in_county, &page(None, 4))
+        .await
+        .expect("list");
+    assert_eq!(first.items.len(), 4);
+    let second = store
+        .list_cases(&in_county, &page(first.next, 4))
+        .await
+        .expect("list");
+    assert_eq!(second.items.len(), 2);
+    assert!(second.next.is_none());
+
+    let count = |filter: CaseFilter| {
+        let store = Arc::clone(&store);
+        async move {
+            store
+                .list_cases(&filter, &page(None, 200))
+                .await
+                .expect("list")
+                .items
+                .len()
+        }
+    };
+    assert_eq!(
+        count(CaseFilter {
+            region: Some(code(region)),
+            ..in_county.clone()
+        })
+        .await,
+        5
+    );
+    assert!(
+        count(CaseFilter { region: Some(code("370811")), ..CaseFilter::default() }).await > 0
+    );
+    assert_eq!(
+        count(CaseFilter {
+            category: Some(CategoryCode::parse("labour").expect("code")),
+            ..in_county.clone()
+        })
+        .await,
+        1
+    );
+    assert_eq!(
+        count(CaseFilter {
+            state: Some(CaseState::Dispatched),
+            ..in_county.clone()
+        })
+        .await,
+        1
+    );
+    assert_eq!(
+        count(CaseFilter {
+            urgency: Some(Urgency::Red),
+            ..in_county.clone()
+        })
+        .await,
+        1
+    );
+    assert_eq!(
+        count(CaseFilter {
+            unit: Some(lead.id),
+            ..CaseFilter::default()
+        })
+        .await,
+        1
+    );
+    assert_eq!(
+        count(CaseFilter {
+            overdue_at: Some(at(11, 7)),
+            ..in_county.clone()
+        })
+        .await,
+        0
+    );
+    assert_eq!(
+        count(CaseFilter {
+            overdue_at: Some(at(11, 9)),
+            ..in_county.clone()
+        })
+        .await,
+        1
+    );
+    assert_eq!(
+        count(CaseFilter {
+            reported_by: Some(UserId::from_uuid(uuid::Uuid::from_u128(5))),
+            ..in_county.clone()
+        })
+        .await,
+        0
+    );
+    assert_eq!(dispatched.state, CaseState::Dispatched);
+}
+
+async fn regions(store: Arc<dyn Store>) {
+    let region = |c: &str, name: &str| {
+        let code = code(c);
+        Region {
+            level: code.level(),
+            parent: code.parent(),
+            code,
+            name: name.into(),
+        }
+    };
+    let rows = vec![
+        region("37", "山东省"),
+        region("3708", "济宁市"),
+        region("370811", "任城区"),
+        region("370811002", "南苑街道"),
+        region("370811002001", "航运新村居委会"),
+        region("370811001", "济阳街道"),
+    ];
+    store.upsert_regions(&rows).await.expect("upsert");
+    store.upsert_regions(&rows).await.expect("repeat upsert");
+    assert_eq!(store.count_regions().await.expect("count"), 6);
+    let renamed = vec![region("370811001", "济阳街道（新）")];
+    store.upsert_regions(&renamed).await.expect("rename");
+    let town = store
+        .region(&code("370811001"))
+        .await
+        .expect("read")
+        .expect("exists");
+    assert_eq!(town.name, "济阳街道（新）");
+    assert_eq!(town.level, RegionLevel::Town);
+    let children = store
+        .region_children(&code("370811"))
+        .await
+        .expect("children");
+    let names: Vec<_> = children.iter().map(|r| r.code.as_str()).collect();
+    assert_eq!(names, ["370811001", "370811002"]);
+    assert!(store.region(&code("99")).await.expect("read").is_none());
+}
+
+async fn units(store: Arc<dyn Store>) {
+    let unit = |n: u128, region: &str, categories: &[&str]| Unit {
+        id: UnitId::from_uuid(uuid::Uuid::from_u128(0x2000 + n)),
+        name: format!("单位{n}"),
+        kind: UnitKind::MediationCommittee,
+        region: code(region),
+        categories: categories
+            .iter()
+            .map(|c| CategoryCode::parse(c).expect("code"))
+            .collect(),
+    };
+    let a = unit(1, "370830", &["neighbour", "marriage_family"]);
+    let b = unit(2, "370830001", &[]);
+    let c = unit(3, "370831", &[]);
+    for u in [&a, &b, &c] {
+        store.insert_unit(u).await.expect("insert");
+    }
+    let mut found = store.units_by_ids(&[b.id, a.id]).await.expect("by id");
+    found.sort_by_key(|u| u.id);
+    assert_eq!(found, vec![a.clone(), b.clone()]);
+    assert_eq!(store.units_by_ids(&[]).await.expect("none"), vec![]);
+    let in_region = store
+        .units_in_region(&code("370830"))
+        .await
+        .expect("in region");
+    assert_eq!(in_region, vec![a, b]);
+}
+
+async fn users_and_tokens(store: Arc<dyn Store>) {
+    let user = User {
+        id: UserId::from_uuid(uuid::Uuid::from_u128(0x3001)),
+        name: "王网格".into(),
+        role: Role::GridWorker,
+        region: Some(code("370811002001001")),
+        unit: None,
+        created_at: at(12, 8),
+    };
+    store.insert_user(&user).await.expect("insert");
+    let duplicate = User {
+        id: UserId::from_uuid(uuid::Uuid::from_u128(0x3002)),
+        ..user.clone()
+    };
+    assert!(matches!(
+        store.insert_user(&duplicate).await,
+        Err(StoreError::Duplicate("user_name"))
+    ));
+    store
+        .insert_api_token(&ApiTokenRecord {
+            token_hash: "abc".into(),
+            user: user.id,
+            created_at: at(12, 8),
+        })
+        .await
+        .expect("token");
+    assert_eq!(
+        store.user_by_token_hash("abc").await.expect("read"),
+        Some(user.clone())
+    );
+    assert_eq!(store.user_by_token_hash("abd").await.expect("read"), None);
+    assert_eq!(
+        store.user_by_name("王网格").await.expect("read"),
+        Some(user.clone())
+    );
+    assert_eq!(store.user(user.id).await.expect("read"), Some(user));
+}
+
+async fn categories(store: Arc<dyn Store>) {
+    let category = |kind, c: &str, zh: &str| Category {
+        kind,
+        code: CategoryCode::parse(c).expect("code"),
+        name_zh: zh.into(),
+        name_en: c.into(),
+    };
+    let rows = vec![
+        category(CaseKind::Dispute, "other", "其他"),
+        category(CaseKind::Request, "other", "其他诉求"),
+        category(CaseKind::Dispute, "neighbour", "邻里"),
+    ];
+    store.upsert_categories(&rows).await.expect("upsert");
+    store.upsert_categories(&rows).await.expect("repeat");
+    assert_eq!(store.categories().await.expect("all").len(), 3);
+    let other = CategoryCode::parse("other").expect("code");
+    let request_other = store
+        .category(CaseKind::Request, &other)
+        .await
+        .expect("read")
+        .expect("exists");
+    assert_eq!(request_other.name_zh, "其他诉求");
+    assert!(
+        store
+            .category(CaseKind::Hazard, &other)
+            .await
+            .expect("read")
+            .is_none()
+    );
+}

@@ -1,0 +1,17 @@
+#![doc = include_str!("../README.md")]
+
+pub mod codec;
+pub mod error;
+pub mod group_commit;
+pub mod model;
+pub mod traits;
+pub mod write;
+
+#[cfg(feature = "contract")]
+pub mod contract;
+
+pub use error::StoreError;
+pub use group_commit::{GroupCommit, GroupCommitConfig};
+pub use model::*;
+pub use traits::*;
+pub use write::*;

@@ -1,0 +1,83 @@
+//! The storage interface, split by capability. A backend implements all of them; code that
+//! only reads cases asks for a [`CaseReader`], not for the whole [`Store`].
+
+use crate::error::StoreError;
+use crate::model::{ApiTokenRecord, CaseFilter, Category, Page, PageRequest, Region, Unit, User};
+use crate::write::{IdempotencyRecord, WriteOp, WriteReceipt};
+use async_trait::async_trait;
+use hezhi_domain::{
+    Case, CaseId, CaseKind, CategoryCode, Event, RegionCode, TrackingCode, UnitId, UserId,
+};
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[async_trait]
+pub trait CaseReader: Send + Sync {
+    async fn case(&self, id: CaseId) -> StoreResult<Option<Case>>;
+    async fn case_by_tracking_code(&self, code: &TrackingCode) -> StoreResult<Option<Case>>;
+    /// The whole history of a case, oldest first.
+    async fn events(&self, id: CaseId) -> StoreResult<Vec<Event>>;
+    /// Newest first, keyset-paginated. Filters run in SQL.
+    async fn list_cases(&self, filter: &CaseFilter, page: &PageRequest) -> StoreResult<Page<Case>>;
+    /// Cases and events stored, for operators and benchmarks.
+    async fn count_cases_and_events(&self) -> StoreResult<(u64, u64)>;
+}
+
+#[async_trait]
+pub trait CaseWriter: Send + Sync {
+    /// Executes `ops` in one durable transaction and returns one result per op, in order.
+    /// An op that is refused (version conflict, duplicate) is rolled back to its savepoint and
+    /// leaves the others alone. `Err` means the transaction as a whole did not commit.
+    async fn write_batch(&self, ops: Vec<WriteOp>) -> StoreResult<Vec<StoreResult<WriteReceipt>>>;
+
+    async fn idempotency_record(
+        &self,
+        user: UserId,
+        key: &str,
+    ) -> StoreResult<Option<IdempotencyRecord>>;
+}
+
+#[async_trait]
+pub trait RegionStore: Send + Sync {
+    /// Inserts or renames regions; never deletes (cases may refer to retired codes).
+    async fn upsert_regions(&self, regions: &[Region]) -> StoreResult<()>;
+    async fn region(&self, code: &RegionCode) -> StoreResult<Option<Region>>;
+    async fn region_children(&self, code: &RegionCode) -> StoreResult<Vec<Region>>;
+    async fn count_regions(&self) -> StoreResult<u64>;
+}
+
+#[async_trait]
+pub trait CategoryStore: Send + Sync {
+    async fn upsert_categories(&self, categories: &[Category]) -> StoreResult<()>;
+    async fn categories(&self) -> StoreResult<Vec<Category>>;
+    async fn category(&self, kind: CaseKind, code: &CategoryCode) -> StoreResult<Option<Category>>;
+}
+
+#[async_trait]
+pub trait UnitStore: Send + Sync {
+    async fn insert_unit(&self, unit: &Unit) -> StoreResult<()>;
+    async fn units_by_ids(&self, ids: &[UnitId]) -> StoreResult<Vec<Unit>>;
+    /// Units whose region is `region` or lies below it, by name.
+    async fn units_in_region(&self, region: &RegionCode) -> StoreResult<Vec<Unit>>;
+}
+
+#[async_trait]
+pub trait UserStore: Send + Sync {
+    async fn insert_user(&self, user: &User) -> StoreResult<()>;
+    async fn user(&self, id: UserId) -> StoreResult<Option<User>>;
+    async fn user_by_name(&self, name: &str) -> StoreResult<Option<User>>;
+    async fn insert_api_token(&self, token: &ApiTokenRecord) -> StoreResult<()>;
+    /// The user a live (not revoked) token belongs to.
+    async fn user_by_token_hash(&self, token_hash: &str) -> StoreResult<Option<User>>;
+}
+
+/// Everything a backend provides. The binary picks a backend once and hands an
+/// `Arc<dyn Store>` to the rest.
+pub trait Store:
+    CaseReader + CaseWriter + RegionStore + CategoryStore + UnitStore + UserStore
+{
+    /// `sqlite` or `postgres`.
+    fn backend(&self) -> &'static str;
+    /// How many batches the backend can usefully commit at the same time.
+    fn writer_parallelism(&self) -> usize;
+}
