@@ -1,1 +1,16 @@
 #![doc = include_str!("../README.md")]
+
+pub mod access;
+pub mod clock;
+pub mod error;
+pub mod idempotency;
+pub mod input;
+mod random;
+pub mod service;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::AppError;
+pub use hezhi_store::{CaseFilter, Page, PageRequest};
+pub use idempotency::IdempotencyRequest;
+pub use input::{CaseInput, PartyInput};
+pub use service::{App, NewUser, WriteOutcome};

@@ -1,1 +1,987 @@
 #![doc = include_str!("../README.md")]
+
+mod migrate;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use hezhi_domain::{
+    Case, CaseId, CaseKind, CategoryCode, Event, RegionCode, RegionLevel, Role, TrackingCode,
+    UnitId, UnitKind, UserId, evolve, reported_event,
+};
+use hezhi_store::codec::{self, CaseColumns, EventColumns};
+use hezhi_store::{
+    ApiTokenRecord, CaseFilter, CaseReader, CaseWriter, Category, CategoryStore, IdempotencyKey,
+    IdempotencyRecord, Page, PageRequest, Region, RegionStore, Store, StoreError, StoreResult,
+    Unit, UnitStore, User, UserStore, WriteOp, WriteReceipt,
+};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions, PgRow};
+use sqlx::{Connection, Executor, Postgres, QueryBuilder, Row};
+use std::collections::{BTreeSet, HashMap};
+use std::str::FromStr;
+use std::time::Duration;
+
+pub use migrate::MIGRATIONS;
+
+/// Connections per process. PostgreSQL's default `max_connections` is 100, shared by every
+/// process of a deployment; 16 is plenty for 4 parallel writers and the readers.
+const MAX_CONNECTIONS: u32 = 16;
+
+/// Regions per upsert statement. The columns travel as four arrays, so the 65 535
+/// parameters limit does not apply; the chunk only bounds the size of one statement.
+const REGION_CHUNK: usize = 10_000;
+
+/// The constraints whose violations mean something to callers (see [`unique_violation`]).
+const IDEMPOTENCY_KEYS_PKEY: &str = "idempotency_keys_pkey";
+const CASES_TRACKING_CODE: &str = "cases_tracking_code";
+const USERS_NAME_UNIQUE: &str = "users_name_unique";
+
+/// The PostgreSQL backend: a bounded pool of connections that commit with
+/// `synchronous_commit=on`, so that an acknowledged write survives a crash.
+#[derive(Debug, Clone)]
+pub struct PostgresStore {
+    pool: PgPool,
+    /// The schema made by [`PostgresStore::connect_fresh_schema`], which
+    /// [`PostgresStore::drop_schema`] drops.
+    fresh_schema: Option<String>,
+}
+
+fn db_error(error: sqlx::Error) -> StoreError {
+    StoreError::Database(error.to_string())
+}
+
+/// Times are stored to the millisecond, as the SQLite backend stores them, so that both
+/// backends read back the same instant and compare deadlines the same way.
+fn ms(at: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(at.timestamp_millis()).unwrap_or(at)
+}
+
+fn connect_options(url: &str) -> StoreResult<PgConnectOptions> {
+    let options = PgConnectOptions::from_str(url).map_err(db_error)?;
+    // The server default, set anyway: a server configured with `synchronous_commit=off`
+    // would acknowledge commits that a crash can still lose.
+    Ok(options
+        .application_name("hezhi")
+        .options([("synchronous_commit", "on")]))
+}
+
+/// A schema name we are willing to splice into SQL: lowercase letters, digits and `_`.
+fn checked_schema_name(schema: &str) -> StoreResult<&str> {
+    let valid = !schema.is_empty()
+        && schema.len() <= 63
+        && schema
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        && !schema.starts_with(|c: char| c.is_ascii_digit())
+        && !schema.starts_with("pg_");
+    if valid {
+        Ok(schema)
+    } else {
+        Err(StoreError::Database(format!(
+            "invalid schema name `{schema}`: use lowercase letters, digits and `_`"
+        )))
+    }
+}
+
+impl PostgresStore {
+    /// Connects to the database at `url` (`postgres://user@host:port/db`) and brings its
+    /// schema up to date.
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        Self::open(connect_options(url)?, None).await
+    }
+
+    /// Creates the schema `schema` (which must not exist), points every pooled connection at
+    /// it and migrates it: an isolated, empty database for one test. Drop it afterwards with
+    /// [`PostgresStore::drop_schema`].
+    pub async fn connect_fresh_schema(url: &str, schema: &str) -> StoreResult<Self> {
+        let schema = checked_schema_name(schema)?;
+        let options = connect_options(url)?;
+        let mut admin = PgConnection::connect_with(&options)
+            .await
+            .map_err(db_error)?;
+        admin
+            .execute(sqlx::AssertSqlSafe(format!("CREATE SCHEMA \"{schema}\"")))
+            .await
+            .map_err(db_error)?;
+        admin.close().await.map_err(db_error)?;
+        let mut store = Self::open(options, Some(schema)).await?;
+        store.fresh_schema = Some(schema.to_owned());
+        Ok(store)
+    }
+
+    /// Like [`PostgresStore::connect`], with every table in the existing schema `schema`
+    /// instead of the server's default search path.
+    pub async fn connect_to_schema(url: &str, schema: &str) -> StoreResult<Self> {
+        let schema = checked_schema_name(schema)?;
+        Self::open(connect_options(url)?, Some(schema)).await
+    }
+
+    async fn open(options: PgConnectOptions, schema: Option<&str>) -> StoreResult<Self> {
+        let mut pool = PgPoolOptions::new()
+            .max_connections(MAX_CONNECTIONS)
+            .acquire_timeout(Duration::from_secs(30));
+        if let Some(schema) = schema {
+            let set_search_path: std::sync::Arc<str> =
+                format!("SET search_path TO \"{schema}\"").into();
+            pool = pool.after_connect(move |conn, _meta| {
+                let sql = std::sync::Arc::clone(&set_search_path);
+                Box::pin(async move {
+                    conn.execute(sqlx::AssertSqlSafe(sql)).await?;
+                    Ok(())
+                })
+            });
+        }
+        let pool = pool.connect_with(options).await.map_err(db_error)?;
+        migrate::run(&pool).await?;
+        Ok(Self {
+            pool,
+            fresh_schema: None,
+        })
+    }
+
+    /// Drops the schema made by [`PostgresStore::connect_fresh_schema`] with everything in
+    /// it, and closes the pool. Does nothing but close for a store made by `connect`.
+    pub async fn drop_schema(&self) -> StoreResult<()> {
+        if let Some(schema) = &self.fresh_schema {
+            self.pool
+                .execute(sqlx::AssertSqlSafe(format!(
+                    "DROP SCHEMA \"{schema}\" CASCADE"
+                )))
+                .await
+                .map_err(db_error)?;
+        }
+        self.close().await;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// The connection pool, for operators' tools (backups, checks) and tests.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
+fn unique_violation(error: &sqlx::Error) -> Option<StoreError> {
+    let db = error.as_database_error()?;
+    if !db.is_unique_violation() {
+        return None;
+    }
+    Some(match db.constraint() {
+        Some(IDEMPOTENCY_KEYS_PKEY) => StoreError::IdempotencyKeyTaken,
+        Some(CASES_TRACKING_CODE) => StoreError::Duplicate("tracking_code"),
+        Some(USERS_NAME_UNIQUE) => StoreError::Duplicate("user_name"),
+        _ => StoreError::Duplicate("row"),
+    })
+}
+
+fn write_error(error: sqlx::Error) -> StoreError {
+    unique_violation(&error).unwrap_or_else(|| db_error(error))
+}
+
+/// Takes, in one global order, the locks the ops of a batch will need: the number counter of
+/// each county and year it creates cases in, then the rows of the cases it changes.
+///
+/// Batches commit in parallel. Were each op to lock as it goes, batch A creating cases in
+/// counties X then Y and batch B in Y then X would deadlock, and PostgreSQL would fail one
+/// of them after a second. Locking everything up front, sorted, makes that impossible.
+async fn lock_in_order(conn: &mut PgConnection, ops: &[WriteOp]) -> StoreResult<()> {
+    let counters: BTreeSet<(i32, i32)> = ops
+        .iter()
+        .filter_map(|op| match op {
+            WriteOp::CreateCase { data, at, .. } => {
+                Some((counter_lock_key(&data.county()), Case::number_year(*at)))
+            }
+            WriteOp::AppendEvents { .. } => None,
+        })
+        .collect();
+    for (county, year) in counters {
+        sqlx::query("SELECT pg_advisory_xact_lock($1, $2)")
+            .bind(county)
+            .bind(year)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_error)?;
+    }
+    let (counties, ids): (Vec<String>, Vec<uuid::Uuid>) = ops
+        .iter()
+        .filter_map(|op| match op {
+            WriteOp::AppendEvents { case, .. } => {
+                Some((case.county().to_string(), case.id.as_uuid()))
+            }
+            WriteOp::CreateCase { .. } => None,
+        })
+        .unzip();
+    if !ids.is_empty() {
+        // ORDER BY is applied before FOR UPDATE, so the rows are locked in this order.
+        sqlx::query(
+            "SELECT 1 FROM cases
+             WHERE (county, id) IN (SELECT * FROM UNNEST($1::text[], $2::uuid[]))
+             ORDER BY county, id
+             FOR UPDATE",
+        )
+        .bind(counties)
+        .bind(ids)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_error)?;
+    }
+    Ok(())
+}
+
+/// The first key of a counter's advisory lock: the county code is six digits, so it is its
+/// own key. The migration lock uses a negative key and never collides with it.
+fn counter_lock_key(county: &RegionCode) -> i32 {
+    county.as_str().parse().unwrap_or(0)
+}
+
+async fn insert_event(conn: &mut PgConnection, county: &str, event: &Event) -> StoreResult<()> {
+    let e = EventColumns::of(county, event)?;
+    sqlx::query(
+        "INSERT INTO case_events (county, case_id, sequence, type, at, actor, role, payload)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)",
+    )
+    .bind(&e.county)
+    .bind(e.case_id)
+    .bind(e.sequence)
+    .bind(e.event_type)
+    .bind(ms(e.at))
+    .bind(e.actor)
+    .bind(e.role)
+    .bind(&e.payload)
+    .execute(conn)
+    .await
+    .map_err(write_error)?;
+    Ok(())
+}
+
+async fn replace_case_units(conn: &mut PgConnection, c: &CaseColumns) -> StoreResult<()> {
+    sqlx::query("DELETE FROM case_units WHERE county = $1 AND case_id = $2")
+        .bind(&c.county)
+        .bind(c.id)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_error)?;
+    for (unit, part) in &c.units {
+        sqlx::query(
+            "INSERT INTO case_units (county, case_id, unit_id, part) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(&c.county)
+        .bind(c.id)
+        .bind(unit)
+        .bind(*part)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_error)?;
+    }
+    Ok(())
+}
+
+async fn record_idempotency(
+    conn: &mut PgConnection,
+    key: Option<&IdempotencyKey>,
+    status: u16,
+    receipt: &WriteReceipt,
+    at: DateTime<Utc>,
+) -> StoreResult<()> {
+    let Some(key) = key else { return Ok(()) };
+    sqlx::query(
+        "INSERT INTO idempotency_keys (user_id, key, request_hash, status, receipt, created_at)
+         VALUES ($1, $2, $3, $4, $5::jsonb, $6)",
+    )
+    .bind(key.user.as_uuid())
+    .bind(&key.key)
+    .bind(&key.request_hash)
+    .bind(i32::from(status))
+    .bind(codec::to_json(receipt)?)
+    .bind(ms(at))
+    .execute(conn)
+    .await
+    .map_err(write_error)?;
+    Ok(())
+}
+
+async fn apply_op(conn: &mut PgConnection, op: WriteOp) -> StoreResult<WriteReceipt> {
+    let status = op.success_status();
+    match op {
+        WriteOp::CreateCase {
+            id,
+            tracking_code,
+            data,
+            actor,
+            at,
+            idempotency,
+        } => {
+            let county = data.county();
+            let year = Case::number_year(at);
+            let sequence: i64 = sqlx::query_scalar(
+                "INSERT INTO case_counters (county, year, last) VALUES ($1, $2, 1)
+                 ON CONFLICT (county, year) DO UPDATE SET last = case_counters.last + 1
+                 RETURNING last",
+            )
+            .bind(county.as_str())
+            .bind(year)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(db_error)?;
+            let sequence =
+                u32::try_from(sequence).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let number = hezhi_domain::CaseNumber::new(county, year, sequence);
+            let event = reported_event(id, number, tracking_code, *data, &actor, at);
+            let case = evolve(None, &event)
+                .ok_or_else(|| StoreError::Corrupt("report did not make a case".into()))?;
+            let c = CaseColumns::of(&case)?;
+            sqlx::query(
+                "INSERT INTO cases (county, id, number, tracking_code, state, kind, category,
+                    region, urgency, reported_by, due_at, version, reported_at, updated_at, data)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::jsonb)",
+            )
+            .bind(&c.county)
+            .bind(c.id)
+            .bind(&c.number)
+            .bind(&c.tracking_code)
+            .bind(&c.state)
+            .bind(&c.kind)
+            .bind(&c.category)
+            .bind(&c.region)
+            .bind(&c.urgency)
+            .bind(c.reported_by)
+            .bind(c.due_at.map(ms))
+            .bind(c.version)
+            .bind(ms(c.reported_at))
+            .bind(ms(c.updated_at))
+            .bind(&c.data)
+            .execute(&mut *conn)
+            .await
+            .map_err(write_error)?;
+            insert_event(conn, &c.county, &event).await?;
+            let receipt = WriteReceipt::of(&case);
+            record_idempotency(conn, idempotency.as_ref(), status, &receipt, at).await?;
+            Ok(receipt)
+        }
+        WriteOp::AppendEvents {
+            expected_version,
+            events,
+            case,
+            idempotency,
+        } => {
+            let c = CaseColumns::of(&case)?;
+            let updated = sqlx::query(
+                "UPDATE cases SET state = $1, kind = $2, category = $3, urgency = $4,
+                    due_at = $5, version = $6, updated_at = $7, data = $8::jsonb
+                 WHERE county = $9 AND id = $10 AND version = $11",
+            )
+            .bind(&c.state)
+            .bind(&c.kind)
+            .bind(&c.category)
+            .bind(&c.urgency)
+            .bind(c.due_at.map(ms))
+            .bind(c.version)
+            .bind(ms(c.updated_at))
+            .bind(&c.data)
+            .bind(&c.county)
+            .bind(c.id)
+            .bind(i64::from(expected_version))
+            .execute(&mut *conn)
+            .await
+            .map_err(db_error)?;
+            if updated.rows_affected() == 0 {
+                let found: Option<i64> =
+                    sqlx::query_scalar("SELECT version FROM cases WHERE county = $1 AND id = $2")
+                        .bind(&c.county)
+                        .bind(c.id)
+                        .fetch_optional(&mut *conn)
+                        .await
+                        .map_err(db_error)?;
+                return Err(match found {
+                    None => StoreError::NotFound("case"),
+                    Some(found) => StoreError::VersionConflict {
+                        expected: expected_version,
+                        found: u32::try_from(found).unwrap_or(u32::MAX),
+                    },
+                });
+            }
+            for event in &events {
+                insert_event(conn, &c.county, event).await?;
+            }
+            replace_case_units(conn, &c).await?;
+            let receipt = WriteReceipt::of(&case);
+            record_idempotency(
+                conn,
+                idempotency.as_ref(),
+                status,
+                &receipt,
+                case.updated_at,
+            )
+            .await?;
+            Ok(receipt)
+        }
+    }
+}
+
+fn decode_case(row: &PgRow) -> StoreResult<Case> {
+    let data: String = row.try_get("data").map_err(db_error)?;
+    codec::from_json(&data)
+}
+
+fn decode_unit(row: &PgRow) -> StoreResult<Unit> {
+    let kind: String = row.try_get("kind").map_err(db_error)?;
+    let region: String = row.try_get("region").map_err(db_error)?;
+    let categories: String = row.try_get("categories").map_err(db_error)?;
+    Ok(Unit {
+        id: UnitId::from_uuid(row.try_get("id").map_err(db_error)?),
+        name: row.try_get("name").map_err(db_error)?,
+        kind: UnitKind::parse(&kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("unit kind {kind}")))?,
+        region: RegionCode::parse(&region).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        categories: codec::from_json::<Vec<CategoryCode>>(&categories)?,
+    })
+}
+
+fn decode_user(row: &PgRow) -> StoreResult<User> {
+    let role: String = row.try_get("role").map_err(db_error)?;
+    let region: Option<String> = row.try_get("region").map_err(db_error)?;
+    let unit: Option<uuid::Uuid> = row.try_get("unit").map_err(db_error)?;
+    Ok(User {
+        id: UserId::from_uuid(row.try_get("id").map_err(db_error)?),
+        name: row.try_get("name").map_err(db_error)?,
+        role: Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role {role}")))?,
+        region: region
+            .map(|r| RegionCode::parse(&r))
+            .transpose()
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        unit: unit.map(UnitId::from_uuid),
+        created_at: row.try_get("created_at").map_err(db_error)?,
+    })
+}
+
+fn decode_region(row: &PgRow) -> StoreResult<Region> {
+    let code: String = row.try_get("code").map_err(db_error)?;
+    let level: String = row.try_get("level").map_err(db_error)?;
+    let parent: Option<String> = row.try_get("parent").map_err(db_error)?;
+    let corrupt = |e: hezhi_domain::ValidationError| StoreError::Corrupt(e.to_string());
+    Ok(Region {
+        code: RegionCode::parse(&code).map_err(corrupt)?,
+        name: row.try_get("name").map_err(db_error)?,
+        level: RegionLevel::ALL
+            .into_iter()
+            .find(|l| l.as_str() == level)
+            .ok_or_else(|| StoreError::Corrupt(format!("level {level}")))?,
+        parent: parent
+            .map(|p| RegionCode::parse(&p))
+            .transpose()
+            .map_err(corrupt)?,
+    })
+}
+
+fn decode_category(row: &PgRow) -> StoreResult<Category> {
+    let kind: String = row.try_get("kind").map_err(db_error)?;
+    let code: String = row.try_get("code").map_err(db_error)?;
+    Ok(Category {
+        kind: codec::from_json(&format!("\"{kind}\""))?,
+        code: CategoryCode::parse(&code).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        name_zh: row.try_get("name_zh").map_err(db_error)?,
+        name_en: row.try_get("name_en").map_err(db_error)?,
+    })
+}
+
+/// The open states as an SQL list of literals. Spliced in rather than bound so that the
+/// planner can match the partial index `cases_due` even with a generic plan; the names are
+/// `CaseState::as_str` identifiers, never input.
+fn open_states_sql() -> String {
+    codec::open_state_names()
+        .iter()
+        .filter(|s| s.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
+        .map(|s| format!("'{s}'"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Keeps the last of each code, as applying them one by one would: a statement's
+/// `ON CONFLICT DO UPDATE` refuses to touch the same row twice.
+fn last_of_each_code(regions: &[Region]) -> Vec<&Region> {
+    let last: HashMap<&str, usize> = regions
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.code.as_str(), i))
+        .collect();
+    regions
+        .iter()
+        .enumerate()
+        .filter(|(i, r)| last[r.code.as_str()] == *i)
+        .map(|(_, r)| r)
+        .collect()
+}
+
+#[async_trait]
+impl CaseReader for PostgresStore {
+    async fn case(&self, id: CaseId) -> StoreResult<Option<Case>> {
+        let Some(county) = id.county() else {
+            return Ok(None);
+        };
+        let row = sqlx::query("SELECT data::text AS data FROM cases WHERE county = $1 AND id = $2")
+            .bind(county.as_str())
+            .bind(id.as_uuid())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?;
+        row.as_ref().map(decode_case).transpose()
+    }
+
+    async fn case_by_tracking_code(&self, code: &TrackingCode) -> StoreResult<Option<Case>> {
+        let row =
+            sqlx::query("SELECT data::text AS data FROM cases WHERE tracking_code = $1 LIMIT 1")
+                .bind(code.as_str())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_error)?;
+        row.as_ref().map(decode_case).transpose()
+    }
+
+    async fn events(&self, id: CaseId) -> StoreResult<Vec<Event>> {
+        let Some(county) = id.county() else {
+            return Ok(Vec::new());
+        };
+        let rows = sqlx::query(
+            "SELECT sequence, at, actor, role, payload::text AS payload FROM case_events
+             WHERE county = $1 AND case_id = $2 ORDER BY sequence",
+        )
+        .bind(county.as_str())
+        .bind(id.as_uuid())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        rows.iter()
+            .map(|row| {
+                let role: String = row.try_get("role").map_err(db_error)?;
+                let payload: String = row.try_get("payload").map_err(db_error)?;
+                EventColumns::decode(
+                    id.as_uuid(),
+                    row.try_get("sequence").map_err(db_error)?,
+                    row.try_get("at").map_err(db_error)?,
+                    row.try_get("actor").map_err(db_error)?,
+                    &role,
+                    &payload,
+                )
+            })
+            .collect()
+    }
+
+    async fn list_cases(&self, filter: &CaseFilter, page: &PageRequest) -> StoreResult<Page<Case>> {
+        let mut query =
+            QueryBuilder::<Postgres>::new("SELECT data::text AS data FROM cases WHERE TRUE");
+        if let Some(state) = filter.state {
+            query.push(" AND state = ").push_bind(state.as_str());
+        }
+        if let Some(region) = &filter.region {
+            if let Some(county) = region.county() {
+                query.push(" AND county = ").push_bind(county.to_string());
+            }
+            query
+                .push(" AND region >= ")
+                .push_bind(region.to_string())
+                .push(" AND region < ")
+                .push_bind(codec::prefix_upper_bound(region.as_str()));
+        }
+        if let Some(category) = &filter.category {
+            query
+                .push(" AND category = ")
+                .push_bind(category.to_string());
+        }
+        if let Some(urgency) = &filter.urgency {
+            query
+                .push(" AND urgency = ")
+                .push_bind(codec::enum_name(urgency));
+        }
+        if let Some(unit) = filter.unit {
+            query
+                .push(
+                    " AND EXISTS (SELECT 1 FROM case_units u
+                       WHERE u.county = cases.county AND u.case_id = cases.id AND u.unit_id = ",
+                )
+                .push_bind(unit.as_uuid())
+                .push(")");
+        }
+        if let Some(reporter) = filter.reported_by {
+            query
+                .push(" AND reported_by = ")
+                .push_bind(reporter.as_uuid());
+        }
+        if let Some(now) = filter.overdue_at {
+            query
+                .push(" AND due_at < ")
+                .push_bind(ms(now))
+                .push(" AND state IN (")
+                .push(open_states_sql())
+                .push(")");
+        }
+        if let Some(after) = page.after {
+            query.push(" AND id < ").push_bind(after.as_uuid());
+        }
+        let limit = page.limit.clamp(1, 200);
+        query
+            .push(" ORDER BY id DESC LIMIT ")
+            .push_bind(i64::from(limit) + 1);
+        let rows = query
+            .build()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?;
+        let mut items = rows
+            .iter()
+            .map(decode_case)
+            .collect::<StoreResult<Vec<_>>>()?;
+        let next = if items.len() > limit as usize {
+            items.truncate(limit as usize);
+            items.last().map(|c| c.id)
+        } else {
+            None
+        };
+        Ok(Page { items, next })
+    }
+
+    async fn count_cases_and_events(&self) -> StoreResult<(u64, u64)> {
+        let row = sqlx::query(
+            "SELECT (SELECT count(*) FROM cases) AS cases, (SELECT count(*) FROM case_events) AS events",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db_error)?;
+        let cases: i64 = row.try_get("cases").map_err(db_error)?;
+        let events: i64 = row.try_get("events").map_err(db_error)?;
+        Ok((cases.unsigned_abs(), events.unsigned_abs()))
+    }
+}
+
+#[async_trait]
+impl CaseWriter for PostgresStore {
+    async fn write_batch(&self, ops: Vec<WriteOp>) -> StoreResult<Vec<StoreResult<WriteReceipt>>> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        //TEMP lock_in_order(&mut tx, &ops).await?;
+        let mut results = Vec::with_capacity(ops.len());
+        for op in ops {
+            sqlx::query("SAVEPOINT op")
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+            let result = apply_op(&mut tx, op).await;
+            let end = if result.is_ok() {
+                "RELEASE SAVEPOINT op"
+            } else {
+                "ROLLBACK TO SAVEPOINT op; RELEASE SAVEPOINT op"
+            };
+            sqlx::raw_sql(end)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+            results.push(result);
+        }
+        tx.commit().await.map_err(db_error)?;
+        Ok(results)
+    }
+
+    async fn idempotency_record(
+        &self,
+        user: UserId,
+        key: &str,
+    ) -> StoreResult<Option<IdempotencyRecord>> {
+        let row = sqlx::query(
+            "SELECT request_hash, status, receipt::text AS receipt FROM idempotency_keys
+             WHERE user_id = $1 AND key = $2",
+        )
+        .bind(user.as_uuid())
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error)?;
+        row.map(|row| {
+            let status: i32 = row.try_get("status").map_err(db_error)?;
+            let receipt: String = row.try_get("receipt").map_err(db_error)?;
+            Ok(IdempotencyRecord {
+                request_hash: row.try_get("request_hash").map_err(db_error)?,
+                status: u16::try_from(status).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                receipt: codec::from_json(&receipt)?,
+            })
+        })
+        .transpose()
+    }
+}
+
+#[async_trait]
+impl RegionStore for PostgresStore {
+    async fn upsert_regions(&self, regions: &[Region]) -> StoreResult<()> {
+        let regions = last_of_each_code(regions);
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        for chunk in regions.chunks(REGION_CHUNK) {
+            let codes: Vec<&str> = chunk.iter().map(|r| r.code.as_str()).collect();
+            let names: Vec<&str> = chunk.iter().map(|r| r.name.as_str()).collect();
+            let levels: Vec<&str> = chunk.iter().map(|r| r.level.as_str()).collect();
+            let parents: Vec<Option<&str>> = chunk
+                .iter()
+                .map(|r| r.parent.as_ref().map(RegionCode::as_str))
+                .collect();
+            sqlx::query(
+                "INSERT INTO regions (code, name, level, parent)
+                 SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[])
+                 ON CONFLICT (code) DO UPDATE SET name = excluded.name, level = excluded.level,
+                    parent = excluded.parent",
+            )
+            .bind(codes)
+            .bind(names)
+            .bind(levels)
+            .bind(parents)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        }
+        tx.commit().await.map_err(db_error)
+    }
+
+    async fn region(&self, code: &RegionCode) -> StoreResult<Option<Region>> {
+        let row = sqlx::query("SELECT code, name, level, parent FROM regions WHERE code = $1")
+            .bind(code.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?;
+        row.as_ref().map(decode_region).transpose()
+    }
+
+    async fn region_children(&self, code: &RegionCode) -> StoreResult<Vec<Region>> {
+        let rows = sqlx::query(
+            "SELECT code, name, level, parent FROM regions WHERE parent = $1 ORDER BY code",
+        )
+        .bind(code.as_str())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        rows.iter().map(decode_region).collect()
+    }
+
+    async fn count_regions(&self) -> StoreResult<u64> {
+        let count: i64 = sqlx::query_scalar("SELECT count(*) FROM regions")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(count.unsigned_abs())
+    }
+}
+
+#[async_trait]
+impl CategoryStore for PostgresStore {
+    async fn upsert_categories(&self, categories: &[Category]) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        for c in categories {
+            sqlx::query(
+                "INSERT INTO categories (kind, code, name_zh, name_en) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (kind, code) DO UPDATE SET name_zh = excluded.name_zh,
+                    name_en = excluded.name_en",
+            )
+            .bind(codec::enum_name(&c.kind))
+            .bind(c.code.as_str())
+            .bind(&c.name_zh)
+            .bind(&c.name_en)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        }
+        tx.commit().await.map_err(db_error)
+    }
+
+    async fn categories(&self) -> StoreResult<Vec<Category>> {
+        let rows =
+            sqlx::query("SELECT kind, code, name_zh, name_en FROM categories ORDER BY kind, code")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_error)?;
+        rows.iter().map(decode_category).collect()
+    }
+
+    async fn category(&self, kind: CaseKind, code: &CategoryCode) -> StoreResult<Option<Category>> {
+        let row = sqlx::query(
+            "SELECT kind, code, name_zh, name_en FROM categories WHERE kind = $1 AND code = $2",
+        )
+        .bind(codec::enum_name(&kind))
+        .bind(code.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error)?;
+        row.as_ref().map(decode_category).transpose()
+    }
+}
+
+#[async_trait]
+impl UnitStore for PostgresStore {
+    async fn insert_unit(&self, unit: &Unit) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO units (id, name, kind, region, categories)
+             VALUES ($1, $2, $3, $4, $5::jsonb)",
+        )
+        .bind(unit.id.as_uuid())
+        .bind(&unit.name)
+        .bind(unit.kind.as_str())
+        .bind(unit.region.as_str())
+        .bind(codec::to_json(&unit.categories)?)
+        .execute(&self.pool)
+        .await
+        .map_err(write_error)?;
+        Ok(())
+    }
+
+    async fn units_by_ids(&self, ids: &[UnitId]) -> StoreResult<Vec<Unit>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<uuid::Uuid> = ids.iter().map(UnitId::as_uuid).collect();
+        let rows = sqlx::query(
+            "SELECT id, name, kind, region, categories::text AS categories FROM units
+             WHERE id = ANY($1) ORDER BY id",
+        )
+        .bind(ids)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        rows.iter().map(decode_unit).collect()
+    }
+
+    async fn units_in_region(&self, region: &RegionCode) -> StoreResult<Vec<Unit>> {
+        let rows = sqlx::query(
+            "SELECT id, name, kind, region, categories::text AS categories FROM units
+             WHERE region >= $1 AND region < $2 ORDER BY region, name",
+        )
+        .bind(region.as_str())
+        .bind(codec::prefix_upper_bound(region.as_str()))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        rows.iter().map(decode_unit).collect()
+    }
+}
+
+#[async_trait]
+impl UserStore for PostgresStore {
+    async fn insert_user(&self, user: &User) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO users (id, name, role, region, unit, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(user.id.as_uuid())
+        .bind(&user.name)
+        .bind(user.role.as_str())
+        .bind(user.region.as_ref().map(ToString::to_string))
+        .bind(user.unit.map(|u| u.as_uuid()))
+        .bind(ms(user.created_at))
+        .execute(&self.pool)
+        .await
+        .map_err(write_error)?;
+        Ok(())
+    }
+
+    async fn user(&self, id: UserId) -> StoreResult<Option<User>> {
+        let row =
+            sqlx::query("SELECT id, name, role, region, unit, created_at FROM users WHERE id = $1")
+                .bind(id.as_uuid())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_error)?;
+        row.as_ref().map(decode_user).transpose()
+    }
+
+    async fn user_by_name(&self, name: &str) -> StoreResult<Option<User>> {
+        let row = sqlx::query(
+            "SELECT id, name, role, region, unit, created_at FROM users WHERE name = $1",
+        )
+        .bind(name)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error)?;
+        row.as_ref().map(decode_user).transpose()
+    }
+
+    async fn insert_api_token(&self, token: &ApiTokenRecord) -> StoreResult<()> {
+        sqlx::query("INSERT INTO api_tokens (token_hash, user_id, created_at) VALUES ($1, $2, $3)")
+            .bind(&token.token_hash)
+            .bind(token.user.as_uuid())
+            .bind(ms(token.created_at))
+            .execute(&self.pool)
+            .await
+            .map_err(write_error)?;
+        Ok(())
+    }
+
+    async fn user_by_token_hash(&self, token_hash: &str) -> StoreResult<Option<User>> {
+        let row = sqlx::query(
+            "SELECT u.id, u.name, u.role, u.region, u.unit, u.created_at
+             FROM api_tokens t JOIN users u ON u.id = t.user_id
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error)?;
+        row.as_ref().map(decode_user).transpose()
+    }
+}
+
+impl Store for PostgresStore {
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    /// PostgreSQL commits concurrent transactions in parallel (and batches their WAL flushes
+    /// itself), so a few writers keep the disk busy while each batch waits for its fsync.
+    fn writer_parallelism(&self) -> usize {
+        4
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_open_states_spliced_into_sql_are_those_of_the_partial_index() {
+        let listed = open_states_sql();
+        assert_eq!(listed.split(", ").count(), codec::open_state_names().len());
+        let (_, schema) = MIGRATIONS[0];
+        assert!(
+            schema.contains(&format!("WHERE state IN ({listed})")),
+            "cases_due lists {listed}"
+        );
+    }
+
+    #[test]
+    fn only_plain_schema_names_are_accepted() {
+        assert!(checked_schema_name("hezhi_test_01").is_ok());
+        for bad in [
+            "",
+            "Upper",
+            "a-b",
+            "x\"; DROP TABLE cases; --",
+            "1abc",
+            "pg_catalog",
+        ] {
+            assert!(checked_schema_name(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn an_upsert_keeps_the_last_of_duplicate_codes() {
+        let region = |name: &str| Region {
+            code: RegionCode::parse("370811").expect("code"),
+            name: name.into(),
+            level: RegionLevel::County,
+            parent: None,
+        };
+        let rows = [region("old"), region("new")];
+        let kept = last_of_each_code(&rows);
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0].name, "new");
+    }
+
+    #[test]
+    fn stored_times_keep_whole_milliseconds() {
+        let at = DateTime::from_timestamp(1_772_000_000, 123_456_789).expect("time");
+        assert_eq!(ms(at).timestamp_subsec_nanos(), 123_000_000);
+    }
+}

@@ -492,7 +492,12 @@ async fn list_filters(store: Arc<dyn Store>) {
         5
     );
     assert!(
-        count(CaseFilter { region: Some(code("370811")), ..CaseFilter::default() }).await > 0
+        count(CaseFilter {
+            region: Some(code("370811")),
+            ..CaseFilter::default()
+        })
+        .await
+            > 0
     );
     assert_eq!(
         count(CaseFilter {

@@ -1,1 +1,258 @@
-fn main() {}
+#![doc = include_str!("../README.md")]
+
+mod backend;
+mod bench;
+mod config;
+mod import;
+mod seed;
+mod serve;
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+use config::Config;
+use hezhi_app::{App, NewUser, SystemClock};
+use hezhi_domain::{CategoryCode, RegionCode, Role, UnitId, UnitKind};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Hezhi 和治 — case handling for grassroots social-governance centres.
+#[derive(Debug, Parser)]
+#[command(name = "hezhi", version)]
+struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: CommandLine,
+}
+
+#[derive(Debug, Args)]
+struct GlobalArgs {
+    /// A TOML config file (see `hezhi config example`).
+    #[arg(long, global = true, env = "HEZHI_CONFIG")]
+    config: Option<PathBuf>,
+    /// Data directory for the embedded SQLite database [default: ./hezhi-data].
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    /// Use PostgreSQL at this URL instead of SQLite.
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum CommandLine {
+    /// Run the server (migrates the database first).
+    Serve {
+        /// Address to listen on [default: 127.0.0.1:8080].
+        #[arg(long)]
+        listen: Option<std::net::SocketAddr>,
+        /// Load the demo (regions, units, users, sample cases) if the database has no cases.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Create or update the database schema.
+    Migrate,
+    /// Load reference data.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage units.
+    #[command(subcommand)]
+    Unit(UnitCommand),
+    /// Configuration help.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Load demonstration data.
+    #[command(subcommand)]
+    Seed(SeedCommand),
+    /// Measure durable write throughput on SQLite and PostgreSQL.
+    Bench(bench::BenchArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum ImportCommand {
+    /// Division codes from DIR (provinces.csv … villages.csv.gz), e.g. data/divisions.
+    Divisions { dir: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create a user and print an API token (shown once).
+    Add {
+        name: String,
+        /// grid_worker, intake_clerk, dispatcher, unit_handler, mediator, case_leader,
+        /// supervisor, leader, system_admin, security_admin, auditor, resident
+        #[arg(long)]
+        role: String,
+        /// The region the role covers (region-bound roles).
+        #[arg(long)]
+        region: Option<String>,
+        /// The unit the role acts for (unit_handler, mediator).
+        #[arg(long)]
+        unit: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UnitCommand {
+    /// Create a unit in a region and print its id.
+    Add {
+        name: String,
+        /// department, governance_centre, mediation_committee, court, police_station,
+        /// justice_office, village_committee, other
+        #[arg(long)]
+        kind: String,
+        #[arg(long)]
+        region: String,
+        /// Category codes the unit handles, comma-separated (default: all).
+        #[arg(long, value_delimiter = ',')]
+        categories: Vec<String>,
+    },
+    /// List the units of a region and below.
+    List {
+        #[arg(long)]
+        region: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Print a commented example config file.
+    Example,
+}
+
+#[derive(Debug, Subcommand)]
+enum SeedCommand {
+    /// The demo: the sample counties, units for each town, users for each role, and the
+    /// sample cases driven through realistic states.
+    Demo,
+}
+
+fn config(global: &GlobalArgs) -> anyhow::Result<Config> {
+    let mut config = Config::load(global.config.as_deref())?;
+    if let Some(dir) = &global.data_dir {
+        config.data_dir = dir.clone();
+    }
+    if let Some(url) = &global.database_url {
+        config.database_url = Some(url.clone());
+    }
+    config.check()?;
+    Ok(config)
+}
+
+fn init_logging(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    if let CommandLine::Config(ConfigCommand::Example) = cli.command {
+        print!("{}", config::EXAMPLE);
+        return Ok(());
+    }
+    let mut config = config(&cli.global)?;
+    let quiet_logs = matches!(cli.command, CommandLine::Bench(_) | CommandLine::Seed(_));
+    init_logging(if quiet_logs { "warn" } else { &config.log });
+    match cli.command {
+        CommandLine::Config(ConfigCommand::Example) => Ok(()),
+        CommandLine::Serve { listen, demo } => {
+            if let Some(listen) = listen {
+                config.listen = listen;
+            }
+            serve::run(&config, demo).await
+        }
+        CommandLine::Migrate => {
+            let store = backend::open(&config).await?;
+            let (cases, events) = store.count_cases_and_events().await?;
+            println!(
+                "{} is up to date ({cases} cases, {events} events)",
+                backend::describe(&config)
+            );
+            Ok(())
+        }
+        CommandLine::Import(ImportCommand::Divisions { dir }) => {
+            let store = backend::open(&config).await?;
+            import::divisions(store.as_ref(), &dir).await
+        }
+        CommandLine::User(UserCommand::Add {
+            name,
+            role,
+            region,
+            unit,
+        }) => {
+            let app = App::new(backend::open(&config).await?, Arc::new(SystemClock));
+            let role = Role::parse(&role).with_context(|| format!("unknown role `{role}`"))?;
+            let new = NewUser {
+                name,
+                role,
+                region: region.as_deref().map(RegionCode::parse).transpose()?,
+                unit: unit
+                    .as_deref()
+                    .map(|u| UnitId::parse(u).with_context(|| format!("`{u}` is not a unit id")))
+                    .transpose()?,
+            };
+            let result = app.add_user(new).await;
+            app.shutdown().await;
+            let (user, token) = result?;
+            println!(
+                "created user {} ({}) with role {}",
+                user.name,
+                user.id,
+                user.role.as_str()
+            );
+            println!("API token (shown once; keep it secret):\n{token}");
+            Ok(())
+        }
+        CommandLine::Unit(UnitCommand::Add {
+            name,
+            kind,
+            region,
+            categories,
+        }) => {
+            let app = App::new(backend::open(&config).await?, Arc::new(SystemClock));
+            let Some(kind) = UnitKind::parse(&kind) else {
+                bail!("unknown unit kind `{kind}`")
+            };
+            let categories = categories
+                .iter()
+                .map(|c| CategoryCode::parse(c))
+                .collect::<Result<Vec<_>, _>>()?;
+            let result = app
+                .add_unit(&name, kind, RegionCode::parse(&region)?, categories)
+                .await;
+            app.shutdown().await;
+            let unit = result?;
+            println!("{}\t{}", unit.id, unit.name);
+            Ok(())
+        }
+        CommandLine::Unit(UnitCommand::List { region }) => {
+            let app = App::new(backend::open(&config).await?, Arc::new(SystemClock));
+            let result = app.units_in_region(&RegionCode::parse(&region)?).await;
+            app.shutdown().await;
+            for unit in result? {
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    unit.id,
+                    unit.region,
+                    unit.kind.as_str(),
+                    unit.name
+                );
+            }
+            Ok(())
+        }
+        CommandLine::Seed(SeedCommand::Demo) => {
+            let store = backend::open(&config).await?;
+            let summary = seed::demo(store, &config).await?;
+            print!("{summary}");
+            Ok(())
+        }
+        CommandLine::Bench(args) => bench::run(args).await,
+    }
+}

@@ -1,0 +1,81 @@
+//! Errors of the use cases. Each has a stable code; the web layer maps them to HTTP.
+
+use hezhi_domain::{DomainError, ValidationError};
+use hezhi_store::StoreError;
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+
+    /// No valid credentials.
+    #[error("authentication required")]
+    Unauthenticated,
+
+    /// Not there, or not visible to this user (the two are not told apart).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+
+    /// The command named no version (`If-Match`).
+    #[error("the request must name the version it saw (If-Match)")]
+    VersionRequired,
+
+    /// The command named a version that is no longer current.
+    #[error("the case is at version {current}, not {expected}")]
+    VersionMismatch { expected: u32, current: u32 },
+
+    /// The idempotency key was used before for a different request.
+    #[error("idempotency key reused for a different request")]
+    IdempotencyKeyReused,
+
+    /// The first request with this idempotency key has not finished.
+    #[error("a request with this idempotency key is still in progress")]
+    IdempotencyInFlight,
+
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+impl From<ValidationError> for AppError {
+    fn from(error: ValidationError) -> Self {
+        AppError::Domain(DomainError::Invalid(error))
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::VersionConflict { expected, found } => AppError::VersionMismatch {
+                expected,
+                current: found,
+            },
+            StoreError::NotFound(what) => AppError::NotFound(what),
+            other => AppError::Store(other),
+        }
+    }
+}
+
+impl AppError {
+    /// Stable snake_case code for clients and the UI catalogue.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Domain(e) => e.code(),
+            AppError::Unauthenticated => "unauthenticated",
+            AppError::NotFound(_) => "not_found",
+            AppError::VersionRequired => "version_required",
+            AppError::VersionMismatch { .. } => "version_mismatch",
+            AppError::IdempotencyKeyReused => "idempotency_key_reused",
+            AppError::IdempotencyInFlight => "idempotency_in_flight",
+            AppError::Store(StoreError::ShuttingDown) => "shutting_down",
+            AppError::Store(_) => "internal",
+        }
+    }
+
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            AppError::Domain(e) => e.field(),
+            _ => None,
+        }
+    }
+}

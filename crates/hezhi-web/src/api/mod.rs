@@ -1,0 +1,39 @@
+//! The JSON API under `/api/v1`.
+
+mod cases;
+mod regions;
+
+use crate::error::ApiError;
+use crate::extract::lang;
+use axum::Json;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{get, post};
+use hezhi_app::App;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+pub fn routes() -> Router<Arc<App>> {
+    Router::new()
+        .route("/openapi.json", get(openapi))
+        .route("/cases", post(cases::create).get(cases::list))
+        .route("/cases/{id}", get(cases::show))
+        .route("/cases/{id}/events", get(cases::events))
+        .route("/cases/{id}/{command}", post(cases::command))
+        .route("/regions/{code}", get(regions::show))
+        .route("/units", get(regions::units))
+        .route("/categories", get(regions::categories))
+}
+
+pub async fn health(State(app): State<Arc<App>>) -> Json<Value> {
+    Json(json!({ "status": "ok", "backend": app.store().backend() }))
+}
+
+async fn openapi() -> Json<Value> {
+    Json(crate::openapi::document())
+}
+
+pub async fn not_found(headers: HeaderMap) -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint").in_lang(lang(&headers))
+}

@@ -1,0 +1,101 @@
+//! The one error type of the HTTP layer and its JSON shape:
+//! `{"error": {"code": "...", "message": "...", "field": "..."}}`.
+
+use crate::i18n::{Lang, error_message};
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use hezhi_app::AppError;
+use hezhi_domain::DomainError;
+use serde_json::json;
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub field: Option<String>,
+    /// Used when the catalogue has no text for `code`.
+    pub detail: String,
+    pub lang: Lang,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            field: None,
+            detail: detail.into(),
+            lang: Lang::Zh,
+        }
+    }
+
+    pub fn with_field(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+
+    pub fn in_lang(mut self, lang: Lang) -> Self {
+        self.lang = lang;
+        self
+    }
+}
+
+fn domain_status(error: &DomainError) -> StatusCode {
+    match error {
+        DomainError::Invalid(_) | DomainError::UnitNotResponsible { .. } => {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        DomainError::NotPermitted { .. } => StatusCode::FORBIDDEN,
+        DomainError::IllegalTransition { .. }
+        | DomainError::SupportingUnitsPending { .. }
+        | DomainError::NoPendingExtension
+        | DomainError::ExtensionAlreadyPending
+        | DomainError::NoHigherLevel
+        | DomainError::PartAlreadyConfirmed => StatusCode::CONFLICT,
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(error: AppError) -> Self {
+        let status = match &error {
+            AppError::Domain(e) => domain_status(e),
+            AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::VersionRequired => StatusCode::PRECONDITION_REQUIRED,
+            AppError::VersionMismatch { .. } => StatusCode::PRECONDITION_FAILED,
+            AppError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::IdempotencyInFlight => StatusCode::CONFLICT,
+            AppError::Store(_) if error.code() == "shutting_down" => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            AppError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        if status == StatusCode::INTERNAL_SERVER_ERROR {
+            tracing::error!(%error, "request failed");
+        }
+        ApiError {
+            status,
+            code: error.code(),
+            field: error.field().map(str::to_owned),
+            detail: error.to_string(),
+            lang: Lang::Zh,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let message = error_message(self.code, self.lang)
+            .map(str::to_owned)
+            .unwrap_or_else(|| self.detail.clone());
+        let mut body = json!({ "code": self.code, "message": message });
+        if let Some(field) = &self.field {
+            body["field"] = json!(field);
+        }
+        if self.status.is_client_error() && self.detail != message {
+            body["detail"] = json!(self.detail);
+        }
+        (self.status, Json(json!({ "error": body }))).into_response()
+    }
+}

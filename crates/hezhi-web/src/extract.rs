@@ -1,0 +1,147 @@
+//! Reading requests: who is asking, in which language, which version they saw, and a JSON
+//! body parsed with errors that name the field.
+
+use crate::error::ApiError;
+use crate::i18n::Lang;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use hezhi_app::{App, IdempotencyRequest};
+use hezhi_domain::Actor;
+use serde::de::DeserializeOwned;
+use std::sync::Arc;
+
+pub fn lang(headers: &HeaderMap) -> Lang {
+    Lang::from_accept_language(
+        headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    )
+}
+
+/// The authenticated caller. Every `/api/v1` handler that reads or writes cases takes one;
+/// without a valid `Authorization: Bearer` token the request ends here with 401.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub actor: Actor,
+    pub lang: Lang,
+}
+
+impl FromRequestParts<Arc<App>> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, ApiError> {
+        let lang = lang(&parts.headers);
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty());
+        let Some(token) = token else {
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "no bearer token",
+            )
+            .in_lang(lang));
+        };
+        let actor = app
+            .authenticate(token)
+            .await
+            .map_err(|e| ApiError::from(e).in_lang(lang))?;
+        Ok(Caller { actor, lang })
+    }
+}
+
+/// Parses a JSON body, insisting on `Content-Type: application/json`.
+pub fn json_body<T: DeserializeOwned>(
+    headers: &HeaderMap,
+    body: &[u8],
+    lang: Lang,
+) -> Result<T, ApiError> {
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| {
+            let v = v.trim();
+            v.eq_ignore_ascii_case("application/json")
+                || (v.starts_with("application/") && v.ends_with("+json"))
+        });
+    if !is_json {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "expected Content-Type: application/json",
+        )
+        .in_lang(lang));
+    }
+    serde_json::from_slice(body).map_err(|error| {
+        use serde_json::error::Category;
+        let detail = error.to_string();
+        match error.classify() {
+            Category::Data => {
+                let mut api = ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_body",
+                    detail.clone(),
+                );
+                if let Some(field) = field_in_message(&detail) {
+                    api = api.with_field(field);
+                }
+                api.in_lang(lang)
+            }
+            _ => ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", detail).in_lang(lang),
+        }
+    })
+}
+
+/// serde names the field in backticks: "missing field `title`", "unknown field `foo`".
+fn field_in_message(message: &str) -> Option<String> {
+    let (_, rest) = message.split_once("field `")?;
+    let (field, _) = rest.split_once('`')?;
+    Some(field.to_owned())
+}
+
+/// The version in `If-Match` (`"3"`, `3` or `W/"3"`). `Ok(None)` when absent.
+pub fn if_match(headers: &HeaderMap, lang: Lang) -> Result<Option<u32>, ApiError> {
+    let Some(value) = headers.get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    let text = value.to_str().unwrap_or_default().trim();
+    let text = text.strip_prefix("W/").unwrap_or(text).trim_matches('"');
+    text.parse().map(Some).map_err(|_| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_value",
+            "If-Match must carry a case version",
+        )
+        .with_field("If-Match")
+        .in_lang(lang)
+    })
+}
+
+/// The ETag value of a version.
+pub fn etag(version: u32) -> String {
+    format!("\"{version}\"")
+}
+
+/// The `Idempotency-Key` of a write, bound to a hash of the request it came with.
+pub fn idempotency(
+    headers: &HeaderMap,
+    method: &str,
+    path: &str,
+    body: &[u8],
+    lang: Lang,
+) -> Result<Option<IdempotencyRequest>, ApiError> {
+    let Some(value) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = value.to_str().unwrap_or_default();
+    let hash = hezhi_app::service::request_hash(&[method.as_bytes(), path.as_bytes(), body]);
+    IdempotencyRequest::new(key, hash)
+        .map(Some)
+        .map_err(|e| ApiError::from(hezhi_app::AppError::from(e)).in_lang(lang))
+}

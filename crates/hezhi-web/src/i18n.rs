@@ -1,0 +1,132 @@
+//! Messages people read, Chinese first. Error codes are stable; their texts live here.
+
+/// The language of a response, from `Accept-Language`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+impl Lang {
+    /// Chinese unless the client prefers English.
+    pub fn from_accept_language(header: Option<&str>) -> Lang {
+        let first = header
+            .and_then(|h| h.split(',').next())
+            .map(|tag| tag.trim().to_ascii_lowercase())
+            .unwrap_or_default();
+        if first.starts_with("en") {
+            Lang::En
+        } else {
+            Lang::Zh
+        }
+    }
+}
+
+/// The text for an error code, or `None` for codes without a catalogue entry.
+pub fn error_message(code: &str, lang: Lang) -> Option<&'static str> {
+    let (zh, en) = match code {
+        "unauthenticated" => (
+            "请先登录或提供有效的访问令牌",
+            "Sign in or send a valid API token",
+        ),
+        "not_found" => ("未找到，或您无权查看", "Not found, or not visible to you"),
+        "unknown_command" => ("不支持的操作", "Unknown command"),
+        "version_required" => (
+            "请在 If-Match 中注明您看到的版本",
+            "Name the version you saw in If-Match",
+        ),
+        "version_mismatch" => (
+            "该事件已被他人更新，请刷新后重试",
+            "The case was changed by someone else; reload and try again",
+        ),
+        "idempotency_key_reused" => (
+            "该幂等键已用于另一个请求",
+            "This idempotency key was used for a different request",
+        ),
+        "idempotency_in_flight" => (
+            "相同的请求正在处理中，请稍候",
+            "The same request is still being processed",
+        ),
+        "invalid_json" => ("请求内容不是有效的 JSON", "The body is not valid JSON"),
+        "invalid_body" => (
+            "请求内容缺少字段或字段类型不对",
+            "A field is missing or of the wrong type",
+        ),
+        "unsupported_media_type" => (
+            "请求内容类型须为 application/json",
+            "The content type must be application/json",
+        ),
+        "body_too_large" => ("请求内容过大", "The request body is too large"),
+        "invalid_query" => ("查询参数无效", "Invalid query parameter"),
+        "command_not_allowed" => (
+            "事件当前状态下不能进行此操作",
+            "Not allowed in the case's current state",
+        ),
+        "forbidden" => ("您无权进行此操作", "You may not do this"),
+        "unit_not_responsible" => (
+            "该单位不负责此事件所在区域或类型",
+            "The unit is not responsible for the case's region or category",
+        ),
+        "supporting_units_pending" => (
+            "尚有配合部门未确认办理情况",
+            "Some supporting units have not confirmed their part",
+        ),
+        "no_pending_extension" => ("没有待审批的延期申请", "No extension request is waiting"),
+        "extension_already_pending" => (
+            "已有延期申请待审批",
+            "An extension request is already waiting",
+        ),
+        "no_higher_level" => ("已是最高层级，无法再上报", "Already at the top level"),
+        "part_already_confirmed" => ("本单位已确认过", "Your unit has already confirmed its part"),
+        "unknown_region" => ("区划代码不存在", "No such region"),
+        "invalid_region_code" => ("区划代码格式不正确", "Malformed region code"),
+        "region_not_village_or_grid" => (
+            "事件须登记到村（社区）或网格",
+            "A case is reported in a village or a grid",
+        ),
+        "unknown_category" => ("纠纷类型不存在", "No such category"),
+        "unknown_unit" => ("单位不存在", "No such unit"),
+        "invalid_id_number" => ("身份证号码不正确", "Invalid resident ID number"),
+        "invalid_phone" => ("手机号码不正确", "Invalid mobile number"),
+        "invalid_party_name" => ("当事人姓名不正确", "Invalid party name"),
+        "invalid_position" => ("坐标不正确", "Invalid position"),
+        "invalid_value" => ("取值无效", "Invalid value"),
+        "invalid_outcome" => ("办结结果无效", "Invalid outcome"),
+        "invalid_idempotency_key" => ("幂等键格式不正确", "Invalid idempotency key"),
+        "required" => ("此项为必填", "This field is required"),
+        "too_long" => ("内容超过长度限制", "Too long"),
+        "too_many" => ("数量超过限制", "Too many"),
+        "due_in_the_past" => (
+            "办结期限须晚于当前时间",
+            "The due time must be in the future",
+        ),
+        "lead_unit_also_supporting" => (
+            "主责部门不能同时是配合部门",
+            "The lead unit cannot also be a supporting unit",
+        ),
+        "duplicate_unit" => ("配合部门重复", "A supporting unit is named twice"),
+        "extension_not_later" => (
+            "延期须晚于当前办结期限",
+            "An extension must end after the current due time",
+        ),
+        "referral_required" => (
+            "未化解的事件须注明引导渠道",
+            "Name where the case is referred",
+        ),
+        "referral_only_when_not_settled" => (
+            "只有未化解的事件才需引导",
+            "Only a case that is not settled is referred",
+        ),
+        "rework_needs_a_unit" => (
+            "首问办结的事件没有可返工的单位",
+            "A case resolved at first contact has no unit to rework it",
+        ),
+        "shutting_down" => (
+            "服务正在停止，请稍后重试",
+            "The server is shutting down; retry shortly",
+        ),
+        "internal" => ("服务内部错误，请稍后重试", "Internal error; retry shortly"),
+        _ => return None,
+    };
+    Some(if lang == Lang::Zh { zh } else { en })
+}

@@ -1,0 +1,335 @@
+//! The OpenAPI 3.1 document of `/api/v1`, served at `/api/v1/openapi.json`. Written by hand
+//! beside the handlers; a test checks that every routed path is documented and an insta
+//! snapshot makes every change to it visible in review.
+
+use hezhi_domain::CommandKind;
+use serde_json::{Value, json};
+
+fn error_response(description: &str) -> Value {
+    json!({
+        "description": description,
+        "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } }
+    })
+}
+
+fn enum_schema(values: &[&str]) -> Value {
+    json!({ "type": "string", "enum": values })
+}
+
+/// The request body of each lifecycle command.
+fn command_body(kind: CommandKind) -> Value {
+    let text = json!({ "type": "string", "maxLength": 2000 });
+    let time = json!({ "type": "string", "format": "date-time" });
+    let uuid = json!({ "type": "string", "format": "uuid" });
+    let outcome = enum_schema(&["settled", "handled", "not_settled", "withdrawn"]);
+    let referral = enum_schema(&[
+        "litigation",
+        "arbitration",
+        "administrative",
+        "petition",
+        "police",
+        "other",
+    ]);
+    let (properties, required): (Value, Vec<&str>) = match kind {
+        CommandKind::Accept
+        | CommandKind::Acknowledge
+        | CommandKind::ConfirmPart
+        | CommandKind::Verify => (json!({ "note": text }), vec![]),
+        CommandKind::ApproveExtension => (json!({ "note": text }), vec![]),
+        CommandKind::Decline => (
+            json!({ "reason": text, "suggested_channel": referral }),
+            vec!["reason", "suggested_channel"],
+        ),
+        CommandKind::ResolveAtFirstContact => (
+            json!({ "outcome": outcome, "note": text }),
+            vec!["outcome", "note"],
+        ),
+        CommandKind::Triage => (
+            json!({
+                "kind": { "$ref": "#/components/schemas/CaseKind" },
+                "category": { "type": "string" },
+                "complexity": enum_schema(&["simple", "complex"]),
+                "urgency": { "$ref": "#/components/schemas/Urgency" },
+                "reason": text,
+                "case_leader": { "type": "string", "maxLength": 50 }
+            }),
+            vec!["kind", "category", "complexity", "urgency"],
+        ),
+        CommandKind::Dispatch => (
+            json!({
+                "lead_unit": uuid,
+                "supporting_units": { "type": "array", "items": uuid },
+                "due_at": time,
+                "note": text
+            }),
+            vec!["lead_unit", "due_at"],
+        ),
+        CommandKind::Return | CommandKind::Escalate | CommandKind::Rework => {
+            (json!({ "reason": text }), vec!["reason"])
+        }
+        CommandKind::RequestExtension => (
+            json!({ "until": time, "reason": text }),
+            vec!["until", "reason"],
+        ),
+        CommandKind::RefuseExtension | CommandKind::Supervise => {
+            (json!({ "note": text }), vec!["note"])
+        }
+        CommandKind::Resolve => (
+            json!({ "outcome": outcome, "note": text, "referral": referral }),
+            vec!["outcome", "note"],
+        ),
+        CommandKind::FollowUp => (
+            json!({
+                "satisfaction": enum_schema(&["satisfied", "basically_satisfied", "dissatisfied"]),
+                "note": text
+            }),
+            vec!["satisfaction"],
+        ),
+        CommandKind::Archive | CommandKind::Report => (json!({}), vec![]),
+    };
+    json!({
+        "type": "object",
+        "title": kind.as_str(),
+        "additionalProperties": false,
+        "properties": properties,
+        "required": required
+    })
+}
+
+pub fn document() -> Value {
+    let commands: Vec<&str> = CommandKind::ALL
+        .into_iter()
+        .filter(|k| *k != CommandKind::Report)
+        .map(CommandKind::as_str)
+        .collect();
+    let command_bodies: Vec<Value> = CommandKind::ALL
+        .into_iter()
+        .filter(|k| *k != CommandKind::Report)
+        .map(command_body)
+        .collect();
+    let id_param = json!({ "name": "id", "in": "path", "required": true,
+        "schema": { "type": "string", "format": "uuid" } });
+    let auth_errors = json!({
+        "401": error_response("No valid bearer token"),
+        "404": error_response("Not found, or not visible to the caller")
+    });
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Hezhi 和治 API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Cases of a grassroots social-governance centre: intake, triage, dispatch, handling, verification, follow-up and archive. Errors are `{\"error\": {\"code\", \"message\", \"field\"?}}`; messages are Chinese unless `Accept-Language: en`."
+        },
+        "servers": [{ "url": "/api/v1" }],
+        "security": [{ "bearer": [] }],
+        "paths": {
+            "/cases": {
+                "post": {
+                    "summary": "Report a case (受理登记)",
+                    "parameters": [{ "name": "Idempotency-Key", "in": "header", "required": false,
+                        "description": "A retry with the same key and body returns the first answer; the same key with another body is refused (422); while the first is in flight, 409.",
+                        "schema": { "type": "string", "maxLength": 255 } }],
+                    "requestBody": { "required": true, "content": { "application/json": {
+                        "schema": { "$ref": "#/components/schemas/CaseInput" } } } },
+                    "responses": {
+                        "201": { "description": "Created", "headers": { "ETag": { "schema": { "type": "string" } } },
+                            "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Receipt" } } } },
+                        "400": error_response("Invalid JSON"),
+                        "401": error_response("No valid bearer token"),
+                        "403": error_response("The caller may not report here"),
+                        "409": error_response("Same idempotency key still in flight"),
+                        "415": error_response("Content type is not application/json"),
+                        "422": error_response("A field is invalid; `field` names it")
+                    }
+                },
+                "get": {
+                    "summary": "List cases, newest first, within the caller's scope",
+                    "parameters": [
+                        { "name": "state", "in": "query", "schema": { "$ref": "#/components/schemas/CaseState" } },
+                        { "name": "region", "in": "query", "schema": { "type": "string" }, "description": "This region and below" },
+                        { "name": "category", "in": "query", "schema": { "type": "string" } },
+                        { "name": "urgency", "in": "query", "schema": { "$ref": "#/components/schemas/Urgency" } },
+                        { "name": "unit", "in": "query", "schema": { "type": "string", "format": "uuid" } },
+                        { "name": "overdue", "in": "query", "schema": { "type": "boolean" } },
+                        { "name": "cursor", "in": "query", "schema": { "type": "string", "format": "uuid" }, "description": "`next_cursor` of the previous page" },
+                        { "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 200, "default": 50 } }
+                    ],
+                    "responses": {
+                        "200": { "description": "A page", "content": { "application/json": { "schema": {
+                            "type": "object", "properties": {
+                                "items": { "type": "array", "items": { "$ref": "#/components/schemas/CaseSummary" } },
+                                "next_cursor": { "type": ["string", "null"], "format": "uuid" } } } } } },
+                        "400": error_response("Malformed query"),
+                        "401": error_response("No valid bearer token"),
+                        "422": error_response("A filter value is invalid")
+                    }
+                }
+            },
+            "/cases/{id}": {
+                "get": {
+                    "summary": "One case; personal data masked. The ETag is its version.",
+                    "parameters": [id_param],
+                    "responses": {
+                        "200": { "description": "The case", "headers": { "ETag": { "schema": { "type": "string" } } },
+                            "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Case" } } } },
+                        "401": auth_errors["401"], "404": auth_errors["404"]
+                    }
+                }
+            },
+            "/cases/{id}/events": {
+                "get": {
+                    "summary": "The case's history, oldest first",
+                    "parameters": [id_param],
+                    "responses": {
+                        "200": { "description": "Events", "content": { "application/json": { "schema": {
+                            "type": "object", "properties": { "items": { "type": "array",
+                                "items": { "$ref": "#/components/schemas/Event" } } } } } } },
+                        "401": auth_errors["401"], "404": auth_errors["404"]
+                    }
+                }
+            },
+            "/cases/{id}/{command}": {
+                "post": {
+                    "summary": "Run a lifecycle command",
+                    "parameters": [
+                        id_param,
+                        { "name": "command", "in": "path", "required": true, "schema": enum_schema(&commands) },
+                        { "name": "If-Match", "in": "header", "required": true, "schema": { "type": "string" },
+                          "description": "The version the client saw, e.g. \"3\"" },
+                        { "name": "Idempotency-Key", "in": "header", "required": false, "schema": { "type": "string", "maxLength": 255 } }
+                    ],
+                    "requestBody": { "required": false, "content": { "application/json": {
+                        "schema": { "oneOf": command_bodies } } } },
+                    "responses": {
+                        "200": { "description": "Applied", "headers": { "ETag": { "schema": { "type": "string" } } },
+                            "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Receipt" } } } },
+                        "400": error_response("Invalid JSON or If-Match"),
+                        "401": auth_errors["401"],
+                        "403": error_response("The caller may not run this command on this case"),
+                        "404": error_response("No such case or command"),
+                        "409": error_response("Not allowed in the case's current state"),
+                        "412": error_response("The version in If-Match is stale; nothing was written"),
+                        "415": error_response("Content type is not application/json"),
+                        "422": error_response("A field is invalid"),
+                        "428": error_response("If-Match is missing; nothing was written")
+                    }
+                }
+            },
+            "/regions/{code}": {
+                "get": {
+                    "summary": "A region with its children",
+                    "parameters": [{ "name": "code", "in": "path", "required": true, "schema": { "type": "string", "pattern": "^[0-9]{2,15}$" } }],
+                    "responses": {
+                        "200": { "description": "The region", "content": { "application/json": { "schema": {
+                            "allOf": [{ "$ref": "#/components/schemas/Region" }, { "type": "object", "properties": {
+                                "children": { "type": "array", "items": { "$ref": "#/components/schemas/Region" } } } }] } } } },
+                        "401": auth_errors["401"], "404": auth_errors["404"],
+                        "422": error_response("Malformed region code")
+                    }
+                }
+            },
+            "/units": {
+                "get": {
+                    "summary": "Units in a region and below",
+                    "parameters": [{ "name": "region", "in": "query", "required": true, "schema": { "type": "string" } }],
+                    "responses": {
+                        "200": { "description": "Units", "content": { "application/json": { "schema": {
+                            "type": "object", "properties": { "items": { "type": "array",
+                                "items": { "$ref": "#/components/schemas/Unit" } } } } } } },
+                        "401": auth_errors["401"], "404": auth_errors["404"],
+                        "422": error_response("Missing or malformed region")
+                    }
+                }
+            },
+            "/categories": {
+                "get": {
+                    "summary": "Dispute and request categories",
+                    "responses": {
+                        "200": { "description": "Categories", "content": { "application/json": { "schema": {
+                            "type": "object", "properties": { "items": { "type": "array",
+                                "items": { "$ref": "#/components/schemas/Category" } } } } } } },
+                        "401": auth_errors["401"]
+                    }
+                }
+            },
+            "/openapi.json": {
+                "get": { "summary": "This document", "security": [], "responses": { "200": { "description": "OpenAPI 3.1" } } }
+            }
+        },
+        "components": {
+            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer",
+                "description": "A token printed by `hezhi user add`" } },
+            "schemas": {
+                "Error": { "type": "object", "required": ["error"], "properties": { "error": {
+                    "type": "object", "required": ["code", "message"], "properties": {
+                        "code": { "type": "string", "description": "Stable snake_case code" },
+                        "message": { "type": "string" },
+                        "field": { "type": "string" },
+                        "detail": { "type": "string" } } } } },
+                "CaseKind": enum_schema(&["dispute", "request", "hazard", "consultation", "petition"]),
+                "Channel": enum_schema(&["window", "hotline", "grid_report", "online", "open311", "referral"]),
+                "Urgency": enum_schema(&["red", "orange", "yellow", "green"]),
+                "CaseState": enum_schema(&["reported", "accepted", "declined", "triaged", "dispatched", "in_progress", "resolved", "verified", "followed_up", "archived"]),
+                "PartyInput": { "type": "object", "additionalProperties": false, "required": ["role", "name"], "properties": {
+                    "role": enum_schema(&["applicant", "respondent", "third_party"]),
+                    "name": { "type": "string", "maxLength": 50 },
+                    "phone": { "type": "string", "description": "11-digit mobile number" },
+                    "id_number": { "type": "string", "description": "18-digit resident ID with a valid check digit" },
+                    "address": { "type": "string", "maxLength": 200 } } },
+                "CaseInput": { "type": "object", "additionalProperties": false,
+                    "required": ["kind", "category", "channel", "region", "title", "description"],
+                    "properties": {
+                        "kind": { "$ref": "#/components/schemas/CaseKind" },
+                        "category": { "type": "string", "description": "A category code of this kind, see /categories" },
+                        "channel": { "$ref": "#/components/schemas/Channel" },
+                        "region": { "type": "string", "description": "A village (12 digits) or grid (15 digits) code" },
+                        "address": { "type": "string", "maxLength": 200 },
+                        "position": { "type": "object", "required": ["lat", "lon"], "properties": {
+                            "lat": { "type": "number", "minimum": -90, "maximum": 90 },
+                            "lon": { "type": "number", "minimum": -180, "maximum": 180 } } },
+                        "title": { "type": "string", "maxLength": 100 },
+                        "description": { "type": "string", "maxLength": 5000 },
+                        "parties": { "type": "array", "maxItems": 50, "items": { "$ref": "#/components/schemas/PartyInput" } },
+                        "amount_yuan": { "type": "integer", "minimum": 0 },
+                        "people_involved": { "type": "integer", "minimum": 0 },
+                        "case_leader": { "type": "string", "maxLength": 50 } } },
+                "Receipt": { "type": "object", "required": ["id", "number", "tracking_code", "state", "version"], "properties": {
+                    "id": { "type": "string", "format": "uuid" },
+                    "number": { "type": "string", "example": "370811-2026-000123" },
+                    "tracking_code": { "type": "string", "example": "1234567890" },
+                    "state": { "$ref": "#/components/schemas/CaseState" },
+                    "version": { "type": "integer" } } },
+                "CaseSummary": { "type": "object", "properties": {
+                    "id": { "type": "string", "format": "uuid" }, "number": { "type": "string" },
+                    "state": { "$ref": "#/components/schemas/CaseState" },
+                    "kind": { "$ref": "#/components/schemas/CaseKind" }, "category": { "type": "string" },
+                    "channel": { "$ref": "#/components/schemas/Channel" }, "region": { "type": "string" },
+                    "title": { "type": "string" }, "urgency": { "$ref": "#/components/schemas/Urgency" },
+                    "due_at": { "type": ["string", "null"], "format": "date-time" }, "overdue": { "type": "boolean" },
+                    "reported_at": { "type": "string", "format": "date-time" },
+                    "updated_at": { "type": "string", "format": "date-time" }, "version": { "type": "integer" } } },
+                "Case": { "type": "object", "description": "The case projection; parties' phone and ID numbers masked.",
+                    "properties": {
+                        "id": { "type": "string", "format": "uuid" }, "number": { "type": "string" },
+                        "tracking_code": { "type": "string" }, "state": { "$ref": "#/components/schemas/CaseState" },
+                        "version": { "type": "integer" }, "overdue": { "type": "boolean" },
+                        "assignment": { "type": "object" }, "due_at": { "type": "string", "format": "date-time" } } },
+                "Event": { "type": "object", "required": ["case_id", "sequence", "at", "actor", "role", "type"], "properties": {
+                    "case_id": { "type": "string", "format": "uuid" }, "sequence": { "type": "integer" },
+                    "at": { "type": "string", "format": "date-time" }, "actor": { "type": "string", "format": "uuid" },
+                    "role": { "type": "string" }, "type": { "type": "string" } } },
+                "Region": { "type": "object", "properties": {
+                    "code": { "type": "string" }, "name": { "type": "string" },
+                    "level": enum_schema(&["province", "city", "county", "town", "village", "grid"]),
+                    "parent": { "type": "string" } } },
+                "Unit": { "type": "object", "properties": {
+                    "id": { "type": "string", "format": "uuid" }, "name": { "type": "string" },
+                    "kind": { "type": "string" }, "region": { "type": "string" },
+                    "categories": { "type": "array", "items": { "type": "string" } } } },
+                "Category": { "type": "object", "properties": {
+                    "kind": { "$ref": "#/components/schemas/CaseKind" }, "code": { "type": "string" },
+                    "name_zh": { "type": "string" }, "name_en": { "type": "string" } } }
+            }
+        }
+    })
+}

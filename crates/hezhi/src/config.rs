@@ -1,0 +1,141 @@
+//! Settings in one typed struct: defaults, then a TOML file, then `HEZHI_…` environment
+//! variables, then command-line flags. Unknown keys in the file are refused.
+
+use anyhow::{Context, bail};
+use serde::Deserialize;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Where the SQLite file and other local state live.
+    pub data_dir: PathBuf,
+    /// `postgres://…` to use PostgreSQL instead of the embedded SQLite file.
+    pub database_url: Option<String>,
+    /// Address the server listens on.
+    pub listen: SocketAddr,
+    /// Log filter, e.g. `info` or `hezhi=debug,info`.
+    pub log: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("hezhi-data"),
+            database_url: None,
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            log: "info".into(),
+        }
+    }
+}
+
+impl fmt::Debug for Config {
+    // The database URL may carry a password.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("data_dir", &self.data_dir)
+            .field(
+                "database_url",
+                &self.database_url.as_ref().map(|_| "<redacted>"),
+            )
+            .field("listen", &self.listen)
+            .field("log", &self.log)
+            .finish()
+    }
+}
+
+/// The commented example printed by `hezhi config example`.
+pub const EXAMPLE: &str = r#"# Hezhi configuration. Every key is optional; the values shown are the defaults.
+# Precedence: this file < HEZHI_* environment variables < command-line flags.
+# Pass the file with `--config FILE` or HEZHI_CONFIG=FILE.
+
+# Where the embedded SQLite database and other local state live (HEZHI_DATA_DIR).
+data_dir = "hezhi-data"
+
+# Use PostgreSQL instead of SQLite (HEZHI_DATABASE_URL), e.g.
+# database_url = "postgres://hezhi:secret@127.0.0.1:5432/hezhi"
+
+# Address the server listens on (HEZHI_LISTEN).
+listen = "127.0.0.1:8080"
+
+# Log filter (HEZHI_LOG), e.g. "info" or "hezhi=debug,info".
+log = "info"
+"#;
+
+impl Config {
+    /// Loads the file (if any) and the environment.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
+        let mut config = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read config file {}", path.display()))?;
+                toml::from_str(&text)
+                    .with_context(|| format!("invalid config file {}", path.display()))?
+            }
+            None => Config::default(),
+        };
+        if let Some(dir) = env("HEZHI_DATA_DIR") {
+            config.data_dir = PathBuf::from(dir);
+        }
+        if let Some(url) = env("HEZHI_DATABASE_URL") {
+            config.database_url = Some(url);
+        }
+        if let Some(listen) = env("HEZHI_LISTEN") {
+            config.listen = listen
+                .parse()
+                .with_context(|| format!("HEZHI_LISTEN={listen}"))?;
+        }
+        if let Some(log) = env("HEZHI_LOG") {
+            config.log = log;
+        }
+        config.check()?;
+        Ok(config)
+    }
+
+    pub fn check(&self) -> anyhow::Result<()> {
+        if let Some(url) = &self.database_url
+            && !(url.starts_with("postgres://") || url.starts_with("postgresql://"))
+        {
+            bail!("database_url must start with postgres:// (leave it unset for SQLite)");
+        }
+        Ok(())
+    }
+
+    pub fn sqlite_path(&self) -> PathBuf {
+        self.data_dir.join("hezhi.db")
+    }
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_file_parses_to_the_defaults() {
+        let parsed: Config = toml::from_str(EXAMPLE).expect("example parses");
+        let default = Config::default();
+        assert_eq!(parsed.data_dir, default.data_dir);
+        assert_eq!(parsed.listen, default.listen);
+        assert_eq!(parsed.database_url, None);
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        assert!(toml::from_str::<Config>("data_dri = \"x\"").is_err());
+    }
+
+    #[test]
+    fn debug_output_hides_the_database_url() {
+        let config = Config {
+            database_url: Some("postgres://u:secret@h/db".into()),
+            ..Config::default()
+        };
+        assert!(!format!("{config:?}").contains("secret"));
+    }
+}

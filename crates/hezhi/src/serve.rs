@@ -1,0 +1,71 @@
+//! `hezhi serve`: the HTTP server, with graceful shutdown.
+
+use crate::{backend, config::Config, seed};
+use anyhow::Context;
+use hezhi_app::{App, SystemClock};
+use std::sync::Arc;
+
+pub async fn run(config: &Config, demo: bool) -> anyhow::Result<()> {
+    let store = backend::open(config).await?;
+    if demo && store.count_cases_and_events().await?.0 == 0 {
+        let summary = seed::demo(Arc::clone(&store), config).await?;
+        eprint!("{summary}");
+    }
+    let app = Arc::new(App::new(store, Arc::new(SystemClock)));
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let address = listener.local_addr()?;
+    eprintln!(
+        "Hezhi 和治 is listening on http://{address} ({})",
+        backend::describe(config)
+    );
+    eprintln!("  health:  http://{address}/healthz");
+    eprintln!("  API:     http://{address}/api/v1/openapi.json");
+    eprintln!(
+        "  a token: hezhi user add NAME --role dispatcher --region CODE   (printed once; send it as `Authorization: Bearer TOKEN`)"
+    );
+    if demo {
+        eprintln!(
+            "  demo users and tokens: {}",
+            seed::tokens_path(config).display()
+        );
+    }
+    axum::serve(listener, hezhi_web::router(Arc::clone(&app)))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    // Every request has finished; commit what is queued and stop.
+    if let Ok(app) = Arc::try_unwrap(app) {
+        app.shutdown().await;
+    }
+    eprintln!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
