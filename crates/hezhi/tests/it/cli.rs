@@ -1,0 +1,105 @@
+//! `hezhi` subcommands run as separate processes on a temporary data directory.
+
+use std::process::{Command, Output};
+
+fn hezhi(data_dir: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_hezhi"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env_remove("HEZHI_DATABASE_URL")
+        .env_remove("HEZHI_CONFIG")
+        .env("HEZHI_LOG", "warn")
+        .output()
+        .expect("run hezhi")
+}
+
+fn stdout(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "hezhi failed: {}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn config_example_prints_a_commented_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let text = stdout(&hezhi(dir.path(), &["config", "example"]));
+    assert!(text.contains("data_dir = \"hezhi-data\""));
+    assert!(text.lines().filter(|l| l.starts_with('#')).count() > 5);
+}
+
+#[test]
+fn a_user_is_created_with_a_token_shown_once_and_bad_input_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let divisions = dir.path().join("divisions");
+    std::fs::create_dir_all(&divisions).expect("dir");
+    // A tiny division set in the real file layout.
+    std::fs::write(divisions.join("provinces.csv"), "code,name\n37,\"山东省\"\n").expect("write");
+    std::fs::write(divisions.join("cities.csv"), "code,name,provinceCode\n3708,\"济宁市\",37\n").expect("write");
+    std::fs::write(divisions.join("areas.csv"), "code,name,cityCode,provinceCode\n370811,\"任城区\",3708,37\n").expect("write");
+    std::fs::write(
+        divisions.join("streets.csv"),
+        "code,name,areaCode,provinceCode,cityCode\n370811002,\"许庄街道\",370811,37,3708\n",
+    )
+    .expect("write");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(
+        &mut gz,
+        "code,name,streetCode,provinceCode,cityCode,areaCode\n370811002001,\"航运新村居委会\",370811002,37,3708,370811\n".as_bytes(),
+    )
+    .expect("gzip");
+    std::fs::write(divisions.join("villages.csv.gz"), gz.finish().expect("gzip")).expect("write");
+
+    let data = dir.path().join("data");
+    let path = divisions.to_string_lossy().into_owned();
+    let imported = hezhi(&data, &["import", "divisions", &path]);
+    assert!(imported.status.success(), "{}", String::from_utf8_lossy(&imported.stderr));
+    assert!(String::from_utf8_lossy(&imported.stderr).contains("5 regions stored"));
+    // Importing again changes nothing.
+    let again = hezhi(&data, &["import", "divisions", &path]);
+    assert!(String::from_utf8_lossy(&again.stderr).contains("5 regions stored"));
+
+    let out = stdout(&hezhi(&data, &["user", "add", "王芳", "--role", "dispatcher", "--region", "370811002"]));
+    let token = out.lines().last().expect("token line");
+    assert!(token.starts_with("hz_") && token.len() > 40, "{out}");
+
+    for bad in [
+        vec!["user", "add", "王芳", "--role", "dispatcher", "--region", "370811002"],
+        vec!["user", "add", "李四", "--role", "wizard", "--region", "370811002"],
+        vec!["user", "add", "李四", "--role", "dispatcher", "--region", "999999"],
+        vec!["user", "add", "李四", "--role", "unit_handler"],
+    ] {
+        let output = hezhi(&data, &bad);
+        assert!(!output.status.success(), "{bad:?} should fail");
+        assert!(!String::from_utf8_lossy(&output.stderr).is_empty());
+    }
+
+    let unit = stdout(&hezhi(
+        &data,
+        &["unit", "add", "许庄街道人民调解委员会", "--kind", "mediation_committee", "--region", "370811002"],
+    ));
+    let unit_id = unit.split('\t').next().expect("id").to_owned();
+    let listed = stdout(&hezhi(&data, &["unit", "list", "--region", "370811"]));
+    assert!(listed.contains(&unit_id));
+    stdout(&hezhi(&data, &["user", "add", "调解员老周", "--role", "mediator", "--unit", &unit_id]));
+}
+
+#[test]
+fn the_demo_seed_fills_every_state_of_the_loop() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = stdout(&hezhi(dir.path(), &["seed", "demo"]));
+    assert!(out.contains("60 cases"), "{out}");
+    for state in ["reported", "accepted", "declined", "triaged", "dispatched", "in_progress", "resolved", "verified", "followed_up", "archived"] {
+        assert!(out.contains(state), "no case is {state}: {out}");
+    }
+    let tokens = std::fs::read_to_string(dir.path().join("demo-tokens.txt")).expect("tokens");
+    for role in ["grid_worker", "intake_clerk", "dispatcher", "unit_handler", "mediator", "case_leader", "supervisor", "leader", "system_admin", "auditor", "resident"] {
+        assert!(tokens.contains(&format!("\t{role}\t")), "no demo user with role {role}");
+    }
+    let migrated = stdout(&hezhi(dir.path(), &["migrate"]));
+    assert!(migrated.contains("60 cases"), "{migrated}");
+}
