@@ -387,6 +387,33 @@ impl App {
         Ok(unit)
     }
 
+    /// Adds (or renames) grid `number` under an existing village.
+    pub async fn add_grid(
+        &self,
+        village: &RegionCode,
+        number: u16,
+        name: &str,
+    ) -> Result<Region, AppError> {
+        let name = hezhi_domain::case::check_text("name", name, 50, true)?;
+        let parent = self.store.region(village).await?;
+        if parent.is_none() || village.level() != RegionLevel::Village {
+            return Err(ValidationError::new(
+                "village",
+                "unknown_region",
+                "grids are added under an existing village",
+            )
+            .into());
+        }
+        let grid = Region {
+            code: RegionCode::grid(village, number)?,
+            name,
+            level: RegionLevel::Grid,
+            parent: Some(village.clone()),
+        };
+        self.store.upsert_regions(std::slice::from_ref(&grid)).await?;
+        Ok(grid)
+    }
+
     /// Creates a user and returns the API token, which is shown once and stored only as a
     /// hash.
     pub async fn add_user(&self, new: NewUser) -> Result<(User, String), AppError> {
@@ -461,7 +488,3 @@ fn fold(case: &Case, events: &[Event]) -> Result<Case, AppError> {
         }))
 }
 
-/// Whether a region code may carry cases (a village or a grid).
-pub fn is_case_region(code: &RegionCode) -> bool {
-    matches!(code.level(), RegionLevel::Village | RegionLevel::Grid)
-}

@@ -60,6 +60,9 @@ enum CommandLine {
     /// Manage units.
     #[command(subcommand)]
     Unit(UnitCommand),
+    /// Manage grids (网格), the children of villages.
+    #[command(subcommand)]
+    Grid(GridCommand),
     /// Configuration help.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -113,6 +116,19 @@ enum UnitCommand {
     List {
         #[arg(long)]
         region: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum GridCommand {
+    /// Add grid NUMBER (1–999) under a village; its code is the village code + 3 digits.
+    Add {
+        #[arg(long)]
+        village: String,
+        #[arg(long)]
+        number: u16,
+        #[arg(long)]
+        name: String,
     },
 }
 
@@ -245,6 +261,14 @@ async fn main() -> anyhow::Result<()> {
                     unit.name
                 );
             }
+            Ok(())
+        }
+        CommandLine::Grid(GridCommand::Add { village, number, name }) => {
+            let app = App::new(backend::open(&config).await?, Arc::new(SystemClock));
+            let result = app.add_grid(&RegionCode::parse(&village)?, number, &name).await;
+            app.shutdown().await;
+            let grid = result?;
+            println!("{}\t{}", grid.code, grid.name);
             Ok(())
         }
         CommandLine::Seed(SeedCommand::Demo) => {

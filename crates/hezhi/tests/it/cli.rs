@@ -86,6 +86,12 @@ fn a_user_is_created_with_a_token_shown_once_and_bad_input_is_refused() {
     let listed = stdout(&hezhi(&data, &["unit", "list", "--region", "370811"]));
     assert!(listed.contains(&unit_id));
     stdout(&hezhi(&data, &["user", "add", "调解员老周", "--role", "mediator", "--unit", &unit_id]));
+
+    let grid = stdout(&hezhi(&data, &["grid", "add", "--village", "370811002001", "--number", "3", "--name", "第三网格"]));
+    assert!(grid.starts_with("370811002001003\t第三网格"), "{grid}");
+    stdout(&hezhi(&data, &["user", "add", "网格员小李", "--role", "grid_worker", "--region", "370811002001003"]));
+    let not_a_village = hezhi(&data, &["grid", "add", "--village", "370811002", "--number", "1", "--name", "x"]);
+    assert!(!not_a_village.status.success());
 }
 
 #[test]
