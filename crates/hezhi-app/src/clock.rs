@@ -1,6 +1,6 @@
 //! The one place that reads the wall clock. Everything else receives time as a value.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use std::sync::Mutex;
 
 pub trait Clock: Send + Sync + std::fmt::Debug {
@@ -11,12 +11,13 @@ pub trait Clock: Send + Sync + std::fmt::Debug {
 pub struct SystemClock;
 
 impl Clock for SystemClock {
+    /// Milliseconds: what both backends store, so a stored instant reads back unchanged.
     #[expect(
         clippy::disallowed_methods,
         reason = "this is the one sanctioned clock read"
     )]
     fn now(&self) -> DateTime<Utc> {
-        Utc::now()
+        Utc::now().trunc_subsecs(3)
     }
 }
 

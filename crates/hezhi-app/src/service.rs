@@ -243,11 +243,9 @@ impl App {
                 replayed: false,
             });
         };
-        if let Some(outcome) = self.replay(actor.user, &request).await? {
-            return Ok(outcome);
-        }
+        // While the guard is held no other request of this process runs with this key, so a
+        // record found now is final.
         let _guard = self.in_flight.enter(actor.user, &request.key)?;
-        // The first attempt may have finished between the lookup and the guard.
         if let Some(outcome) = self.replay(actor.user, &request).await? {
             return Ok(outcome);
         }
@@ -410,7 +408,9 @@ impl App {
             level: RegionLevel::Grid,
             parent: Some(village.clone()),
         };
-        self.store.upsert_regions(std::slice::from_ref(&grid)).await?;
+        self.store
+            .upsert_regions(std::slice::from_ref(&grid))
+            .await?;
         Ok(grid)
     }
 
@@ -487,4 +487,3 @@ fn fold(case: &Case, events: &[Event]) -> Result<Case, AppError> {
             command: hezhi_domain::CommandKind::Report,
         }))
 }
-

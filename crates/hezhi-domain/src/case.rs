@@ -295,6 +295,12 @@ pub const DESCRIPTION_MAX_CHARS: usize = 5000;
 pub const ADDRESS_MAX_CHARS: usize = 200;
 pub const NOTE_MAX_CHARS: usize = 2000;
 
+/// Control characters other than line breaks and tabs have no place in case text (and
+/// PostgreSQL cannot store U+0000 at all).
+pub fn is_forbidden_control(c: char) -> bool {
+    c.is_control() && !matches!(c, '\n' | '\r' | '\t')
+}
+
 /// Checks a free-text field: trimmed, within `max` characters, and present if `required`.
 pub fn check_text(
     field: &str,
@@ -303,6 +309,13 @@ pub fn check_text(
     required: bool,
 ) -> Result<String, ValidationError> {
     let text = text.trim();
+    if text.chars().any(is_forbidden_control) {
+        return Err(ValidationError::new(
+            field,
+            "control_character",
+            format!("{field} contains a control character"),
+        ));
+    }
     if required && text.is_empty() {
         return Err(ValidationError::new(
             field,

@@ -143,24 +143,20 @@ impl Party {
         address: Option<&str>,
     ) -> Result<Self, ValidationError> {
         let name = name.trim();
-        if name.is_empty() || name.chars().count() > Self::NAME_MAX_CHARS {
+        if name.is_empty()
+            || name.chars().count() > Self::NAME_MAX_CHARS
+            || name.chars().any(char::is_control)
+        {
             return Err(ValidationError::new(
                 "name",
                 "invalid_party_name",
                 format!("a party's name has 1–{} characters", Self::NAME_MAX_CHARS),
             ));
         }
-        let address = address.map(str::trim).filter(|a| !a.is_empty());
-        if address.is_some_and(|a| a.chars().count() > Self::ADDRESS_MAX_CHARS) {
-            return Err(ValidationError::new(
-                "address",
-                "too_long",
-                format!(
-                    "an address has at most {} characters",
-                    Self::ADDRESS_MAX_CHARS
-                ),
-            ));
-        }
+        let address = address
+            .map(|a| crate::case::check_text("address", a, Self::ADDRESS_MAX_CHARS, false))
+            .transpose()?
+            .filter(|a| !a.is_empty());
         Ok(Self {
             role,
             name: name.to_owned(),
@@ -172,7 +168,7 @@ impl Party {
                 .filter(|p| !p.trim().is_empty())
                 .map(IdNumber::parse)
                 .transpose()?,
-            address: address.map(str::to_owned),
+            address,
         })
     }
 }

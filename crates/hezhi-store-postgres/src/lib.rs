@@ -658,7 +658,7 @@ impl CaseReader for PostgresStore {
 impl CaseWriter for PostgresStore {
     async fn write_batch(&self, ops: Vec<WriteOp>) -> StoreResult<Vec<StoreResult<WriteReceipt>>> {
         let mut tx = self.pool.begin().await.map_err(db_error)?;
-        //TEMP lock_in_order(&mut tx, &ops).await?;
+        lock_in_order(&mut tx, &ops).await?;
         let mut results = Vec::with_capacity(ops.len());
         for op in ops {
             sqlx::query("SAVEPOINT op")

@@ -95,6 +95,7 @@ pub fn error_message(code: &str, lang: Lang) -> Option<&'static str> {
         "invalid_idempotency_key" => ("幂等键格式不正确", "Invalid idempotency key"),
         "required" => ("此项为必填", "This field is required"),
         "too_long" => ("内容超过长度限制", "Too long"),
+        "control_character" => ("内容含有不可见的控制字符", "Contains a control character"),
         "too_many" => ("数量超过限制", "Too many"),
         "due_in_the_past" => (
             "办结期限须晚于当前时间",

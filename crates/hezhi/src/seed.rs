@@ -633,7 +633,7 @@ impl Demo {
         if plan == "resolved" {
             return Ok(CaseState::Resolved);
         }
-        if index % 4 == 0 {
+        if index.is_multiple_of(4) {
             run(
                 &dispatcher,
                 Command::Rework {
@@ -664,7 +664,7 @@ impl Demo {
         if plan == "verified" {
             return Ok(CaseState::Verified);
         }
-        let satisfaction = if index % 5 == 0 {
+        let satisfaction = if index.is_multiple_of(5) {
             Satisfaction::BasicallySatisfied
         } else {
             Satisfaction::Satisfied

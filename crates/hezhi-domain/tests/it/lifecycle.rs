@@ -399,13 +399,7 @@ fn a_part_cannot_be_confirmed_twice() {
     let mut story = Story::in_state(CaseState::InProgress);
     story.step(&Command::ConfirmPart { note: None }, &handler_of(SUPPORT_A));
     let err = story.decide(&Command::ConfirmPart { note: None }, &handler_of(SUPPORT_A));
-    assert_eq!(
-        err,
-        Err(DomainError::IllegalTransition {
-            state: CaseState::InProgress,
-            command: CommandKind::ConfirmPart
-        })
-    );
+    assert_eq!(err, Err(DomainError::PartAlreadyConfirmed));
 }
 
 #[test]

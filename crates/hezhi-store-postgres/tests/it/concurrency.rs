@@ -4,12 +4,12 @@
 use super::with_fresh_store;
 use chrono::{DateTime, TimeZone, Utc};
 use hezhi_domain::{
-    Actor, CaseId, CaseKind, CategoryCode, Channel, Command, NewCase, RegionCode, Role,
+    Actor, Case, CaseId, CaseKind, CategoryCode, Channel, Command, NewCase, RegionCode, Role,
     TrackingCode, UserId, decide, evolve,
 };
 use hezhi_store::{
-    CaseReader, CaseWriter, GroupCommit, GroupCommitConfig, Region, RegionStore, Store, StoreError,
-    WriteOp, WriteReceipt,
+    CaseReader, CaseWriter, GroupCommit, GroupCommitConfig, Store, StoreError, WriteOp,
+    WriteReceipt,
 };
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -180,27 +180,9 @@ async fn of_writers_racing_on_one_version_exactly_one_wins() {
             .map(|i| {
                 let (store, case) = (Arc::clone(&store), case.clone());
                 tokio::spawn(async move {
-                    let command = Command::Accept {
-                        note: Some(format!("racer {i}")),
-                    };
-                    let events =
-                        decide(&case, &command, &dispatcher(), noon(), &[]).expect("legal");
-                    let next = events
-                        .iter()
-                        .try_fold(case.clone(), |c, e| evolve(Some(c), e))
-                        .expect("evolves");
-                    let op = WriteOp::AppendEvents {
-                        expected_version: case.version,
-                        events,
-                        case: Box::new(next),
-                        idempotency: None,
-                    };
-                    store
-                        .write_batch(vec![op])
-                        .await
-                        .expect("tx")
-                        .pop()
-                        .expect("one")
+                    let op = accept_op(&case, format!("racer {i}"));
+                    let mut results = store.write_batch(vec![op]).await.expect("tx");
+                    results.pop().expect("one")
                 })
             })
             .collect();
@@ -224,51 +206,61 @@ async fn of_writers_racing_on_one_version_exactly_one_wins() {
     .await;
 }
 
-/// Not a test but a measurement (run with `--ignored --nocapture`): loads a national-sized
-/// region tree (665 777 codes) and prints how long it took.
-#[tokio::test]
-#[ignore = "a measurement, not a test; prints figures"]
-async fn loading_a_national_region_tree_prints_how_long_it_took() {
+/// An `Accept` on `case` as the dispatcher, as an op that expects the case's version.
+fn accept_op(case: &Case, note: String) -> WriteOp {
+    let command = Command::Accept { note: Some(note) };
+    let events = decide(case, &command, &dispatcher(), noon(), &[]).expect("legal");
+    let next = events
+        .iter()
+        .try_fold(case.clone(), |c, e| evolve(Some(c), e))
+        .expect("evolves");
+    WriteOp::AppendEvents {
+        expected_version: case.version,
+        events,
+        case: Box::new(next),
+        idempotency: None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_batches_changing_two_cases_in_opposite_orders_do_not_deadlock() {
     with_fresh_store(|store| async move {
-        let region = |code: String| {
-            let code = RegionCode::parse(&code).expect("code");
-            Region {
-                level: code.level(),
-                parent: code.parent(),
-                name: format!("区划{code}"),
-                code,
-            }
-        };
-        let mut rows = vec![region("37".into())];
-        for city in 1..=16 {
-            let city = format!("37{city:02}");
-            rows.push(region(city.clone()));
-            for county in 1..=10 {
-                let county = format!("{city}{county:02}");
-                rows.push(region(county.clone()));
-                for town in 1..=40 {
-                    let town = format!("{county}{town:03}");
-                    rows.push(region(town.clone()));
-                    rows.extend((1..=103).map(|village| region(format!("{town}{village:03}"))));
+        let store = Arc::new(store);
+        let mut cases = Vec::new();
+        for village in ["370811002001", "370404103202"] {
+            let receipt = store
+                .write_batch(vec![create_op(village)])
+                .await
+                .expect("tx")
+                .pop()
+                .expect("one")
+                .expect("created");
+            cases.push(store.case(receipt.id).await.expect("read").expect("exists"));
+        }
+        let writers: Vec<_> = (0..8)
+            .map(|i| {
+                let store = Arc::clone(&store);
+                let (p, q) = (&cases[i % 2], &cases[1 - i % 2]);
+                let ops = vec![accept_op(p, format!("{i}")), accept_op(q, format!("{i}"))];
+                tokio::spawn(
+                    async move { store.write_batch(ops).await.expect("the batch commits") },
+                )
+            })
+            .collect();
+        let mut wins = 0;
+        for writer in writers {
+            for result in writer.await.expect("writer") {
+                match result {
+                    Ok(_) => wins += 1,
+                    Err(StoreError::VersionConflict {
+                        expected: 1,
+                        found: 2,
+                    }) => {}
+                    Err(other) => panic!("unexpected {other:?}"),
                 }
             }
         }
-        let started = std::time::Instant::now();
-        store.upsert_regions(&rows).await.expect("load");
-        let loaded = started.elapsed();
-        let started = std::time::Instant::now();
-        store.upsert_regions(&rows).await.expect("reload");
-        let reloaded = started.elapsed();
-        assert_eq!(
-            store.count_regions().await.expect("count"),
-            rows.len() as u64
-        );
-        println!(
-            "{} regions: loaded in {:.1} s, upserted again in {:.1} s",
-            rows.len(),
-            loaded.as_secs_f64(),
-            reloaded.as_secs_f64()
-        );
+        assert_eq!(wins, 2, "one accept per case");
     })
     .await;
 }
