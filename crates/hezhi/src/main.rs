@@ -263,9 +263,15 @@ async fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
-        CommandLine::Grid(GridCommand::Add { village, number, name }) => {
+        CommandLine::Grid(GridCommand::Add {
+            village,
+            number,
+            name,
+        }) => {
             let app = App::new(backend::open(&config).await?, Arc::new(SystemClock));
-            let result = app.add_grid(&RegionCode::parse(&village)?, number, &name).await;
+            let result = app
+                .add_grid(&RegionCode::parse(&village)?, number, &name)
+                .await;
             app.shutdown().await;
             let grid = result?;
             println!("{}\t{}", grid.code, grid.name);

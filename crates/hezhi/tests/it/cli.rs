@@ -38,9 +38,21 @@ fn a_user_is_created_with_a_token_shown_once_and_bad_input_is_refused() {
     let divisions = dir.path().join("divisions");
     std::fs::create_dir_all(&divisions).expect("dir");
     // A tiny division set in the real file layout.
-    std::fs::write(divisions.join("provinces.csv"), "code,name\n37,\"山东省\"\n").expect("write");
-    std::fs::write(divisions.join("cities.csv"), "code,name,provinceCode\n3708,\"济宁市\",37\n").expect("write");
-    std::fs::write(divisions.join("areas.csv"), "code,name,cityCode,provinceCode\n370811,\"任城区\",3708,37\n").expect("write");
+    std::fs::write(
+        divisions.join("provinces.csv"),
+        "code,name\n37,\"山东省\"\n",
+    )
+    .expect("write");
+    std::fs::write(
+        divisions.join("cities.csv"),
+        "code,name,provinceCode\n3708,\"济宁市\",37\n",
+    )
+    .expect("write");
+    std::fs::write(
+        divisions.join("areas.csv"),
+        "code,name,cityCode,provinceCode\n370811,\"任城区\",3708,37\n",
+    )
+    .expect("write");
     std::fs::write(
         divisions.join("streets.csv"),
         "code,name,areaCode,provinceCode,cityCode\n370811002,\"许庄街道\",370811,37,3708\n",
@@ -52,25 +64,68 @@ fn a_user_is_created_with_a_token_shown_once_and_bad_input_is_refused() {
         "code,name,streetCode,provinceCode,cityCode,areaCode\n370811002001,\"航运新村居委会\",370811002,37,3708,370811\n".as_bytes(),
     )
     .expect("gzip");
-    std::fs::write(divisions.join("villages.csv.gz"), gz.finish().expect("gzip")).expect("write");
+    std::fs::write(
+        divisions.join("villages.csv.gz"),
+        gz.finish().expect("gzip"),
+    )
+    .expect("write");
 
     let data = dir.path().join("data");
     let path = divisions.to_string_lossy().into_owned();
     let imported = hezhi(&data, &["import", "divisions", &path]);
-    assert!(imported.status.success(), "{}", String::from_utf8_lossy(&imported.stderr));
+    assert!(
+        imported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&imported.stderr)
+    );
     assert!(String::from_utf8_lossy(&imported.stderr).contains("5 regions stored"));
     // Importing again changes nothing.
     let again = hezhi(&data, &["import", "divisions", &path]);
     assert!(String::from_utf8_lossy(&again.stderr).contains("5 regions stored"));
 
-    let out = stdout(&hezhi(&data, &["user", "add", "王芳", "--role", "dispatcher", "--region", "370811002"]));
+    let out = stdout(&hezhi(
+        &data,
+        &[
+            "user",
+            "add",
+            "王芳",
+            "--role",
+            "dispatcher",
+            "--region",
+            "370811002",
+        ],
+    ));
     let token = out.lines().last().expect("token line");
     assert!(token.starts_with("hz_") && token.len() > 40, "{out}");
 
     for bad in [
-        vec!["user", "add", "王芳", "--role", "dispatcher", "--region", "370811002"],
-        vec!["user", "add", "李四", "--role", "wizard", "--region", "370811002"],
-        vec!["user", "add", "李四", "--role", "dispatcher", "--region", "999999"],
+        vec![
+            "user",
+            "add",
+            "王芳",
+            "--role",
+            "dispatcher",
+            "--region",
+            "370811002",
+        ],
+        vec![
+            "user",
+            "add",
+            "李四",
+            "--role",
+            "wizard",
+            "--region",
+            "370811002",
+        ],
+        vec![
+            "user",
+            "add",
+            "李四",
+            "--role",
+            "dispatcher",
+            "--region",
+            "999999",
+        ],
         vec!["user", "add", "李四", "--role", "unit_handler"],
     ] {
         let output = hezhi(&data, &bad);
@@ -80,17 +135,71 @@ fn a_user_is_created_with_a_token_shown_once_and_bad_input_is_refused() {
 
     let unit = stdout(&hezhi(
         &data,
-        &["unit", "add", "许庄街道人民调解委员会", "--kind", "mediation_committee", "--region", "370811002"],
+        &[
+            "unit",
+            "add",
+            "许庄街道人民调解委员会",
+            "--kind",
+            "mediation_committee",
+            "--region",
+            "370811002",
+        ],
     ));
     let unit_id = unit.split('\t').next().expect("id").to_owned();
     let listed = stdout(&hezhi(&data, &["unit", "list", "--region", "370811"]));
     assert!(listed.contains(&unit_id));
-    stdout(&hezhi(&data, &["user", "add", "调解员老周", "--role", "mediator", "--unit", &unit_id]));
+    stdout(&hezhi(
+        &data,
+        &[
+            "user",
+            "add",
+            "调解员老周",
+            "--role",
+            "mediator",
+            "--unit",
+            &unit_id,
+        ],
+    ));
 
-    let grid = stdout(&hezhi(&data, &["grid", "add", "--village", "370811002001", "--number", "3", "--name", "第三网格"]));
+    let grid = stdout(&hezhi(
+        &data,
+        &[
+            "grid",
+            "add",
+            "--village",
+            "370811002001",
+            "--number",
+            "3",
+            "--name",
+            "第三网格",
+        ],
+    ));
     assert!(grid.starts_with("370811002001003\t第三网格"), "{grid}");
-    stdout(&hezhi(&data, &["user", "add", "网格员小李", "--role", "grid_worker", "--region", "370811002001003"]));
-    let not_a_village = hezhi(&data, &["grid", "add", "--village", "370811002", "--number", "1", "--name", "x"]);
+    stdout(&hezhi(
+        &data,
+        &[
+            "user",
+            "add",
+            "网格员小李",
+            "--role",
+            "grid_worker",
+            "--region",
+            "370811002001003",
+        ],
+    ));
+    let not_a_village = hezhi(
+        &data,
+        &[
+            "grid",
+            "add",
+            "--village",
+            "370811002",
+            "--number",
+            "1",
+            "--name",
+            "x",
+        ],
+    );
     assert!(!not_a_village.status.success());
 }
 
@@ -99,12 +208,38 @@ fn the_demo_seed_fills_every_state_of_the_loop() {
     let dir = tempfile::tempdir().expect("temp dir");
     let out = stdout(&hezhi(dir.path(), &["seed", "demo"]));
     assert!(out.contains("60 cases"), "{out}");
-    for state in ["reported", "accepted", "declined", "triaged", "dispatched", "in_progress", "resolved", "verified", "followed_up", "archived"] {
+    for state in [
+        "reported",
+        "accepted",
+        "declined",
+        "triaged",
+        "dispatched",
+        "in_progress",
+        "resolved",
+        "verified",
+        "followed_up",
+        "archived",
+    ] {
         assert!(out.contains(state), "no case is {state}: {out}");
     }
     let tokens = std::fs::read_to_string(dir.path().join("demo-tokens.txt")).expect("tokens");
-    for role in ["grid_worker", "intake_clerk", "dispatcher", "unit_handler", "mediator", "case_leader", "supervisor", "leader", "system_admin", "auditor", "resident"] {
-        assert!(tokens.contains(&format!("\t{role}\t")), "no demo user with role {role}");
+    for role in [
+        "grid_worker",
+        "intake_clerk",
+        "dispatcher",
+        "unit_handler",
+        "mediator",
+        "case_leader",
+        "supervisor",
+        "leader",
+        "system_admin",
+        "auditor",
+        "resident",
+    ] {
+        assert!(
+            tokens.contains(&format!("\t{role}\t")),
+            "no demo user with role {role}"
+        );
     }
     let migrated = stdout(&hezhi(dir.path(), &["migrate"]));
     assert!(migrated.contains("60 cases"), "{migrated}");
