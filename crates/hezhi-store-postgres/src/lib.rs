@@ -5,14 +5,13 @@ mod migrate;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use hezhi_domain::{
-    Case, CaseId, CaseKind, CategoryCode, Event, RegionCode, RegionLevel, Role, TrackingCode,
-    UnitId, UnitKind, UserId, evolve, reported_event,
+    Case, CaseId, CaseKind, CategoryCode, Event, RegionCode, TrackingCode, UnitId, UserId,
 };
 use hezhi_store::codec::{self, CaseColumns, EventColumns};
 use hezhi_store::{
     ApiTokenRecord, CaseFilter, CaseReader, CaseWriter, Category, CategoryStore, IdempotencyKey,
     IdempotencyRecord, Page, PageRequest, Region, RegionStore, Store, StoreError, StoreResult,
-    Unit, UnitStore, User, UserStore, WriteOp, WriteReceipt,
+    Unit, UnitStore, User, UserStore, WriteOp, WriteReceipt, WriteTx, apply_batch,
 };
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions, PgRow};
 use sqlx::{Connection, Executor, Postgres, QueryBuilder, Row};
@@ -236,187 +235,175 @@ fn counter_lock_key(county: &RegionCode) -> i32 {
     county.as_str().parse().unwrap_or(0)
 }
 
-async fn insert_event(conn: &mut PgConnection, county: &str, event: &Event) -> StoreResult<()> {
-    let e = EventColumns::of(county, event)?;
-    sqlx::query(
-        "INSERT INTO case_events (county, case_id, sequence, type, at, actor, role, payload)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)",
-    )
-    .bind(&e.county)
-    .bind(e.case_id)
-    .bind(e.sequence)
-    .bind(e.event_type)
-    .bind(ms(e.at))
-    .bind(e.actor)
-    .bind(e.role)
-    .bind(&e.payload)
-    .execute(conn)
-    .await
-    .map_err(write_error)?;
-    Ok(())
-}
+/// One write transaction's statements in PostgreSQL's SQL.
+struct Tx<'c>(&'c mut PgConnection);
 
-async fn replace_case_units(conn: &mut PgConnection, c: &CaseColumns) -> StoreResult<()> {
-    sqlx::query("DELETE FROM case_units WHERE county = $1 AND case_id = $2")
-        .bind(&c.county)
-        .bind(c.id)
-        .execute(&mut *conn)
+#[async_trait]
+impl WriteTx for Tx<'_> {
+    async fn savepoint(&mut self) -> StoreResult<()> {
+        sqlx::query("SAVEPOINT op")
+            .execute(&mut *self.0)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn release_savepoint(&mut self) -> StoreResult<()> {
+        sqlx::query("RELEASE SAVEPOINT op")
+            .execute(&mut *self.0)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn rollback_to_savepoint(&mut self) -> StoreResult<()> {
+        sqlx::query("ROLLBACK TO SAVEPOINT op")
+            .execute(&mut *self.0)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn next_case_number(&mut self, county: &RegionCode, year: i32) -> StoreResult<u32> {
+        let last: i64 = sqlx::query_scalar(
+            "INSERT INTO case_counters (county, year, last) VALUES ($1, $2, 1)
+             ON CONFLICT (county, year) DO UPDATE SET last = case_counters.last + 1
+             RETURNING last",
+        )
+        .bind(county.as_str())
+        .bind(year)
+        .fetch_one(&mut *self.0)
         .await
         .map_err(db_error)?;
-    for (unit, part) in &c.units {
+        u32::try_from(last).map_err(|e| StoreError::Corrupt(e.to_string()))
+    }
+
+    async fn insert_case(&mut self, c: &CaseColumns) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO case_units (county, case_id, unit_id, part) VALUES ($1, $2, $3, $4)",
+            "INSERT INTO cases (county, id, number, tracking_code, state, kind, category,
+                region, urgency, reported_by, due_at, version, reported_at, updated_at, data)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::jsonb)",
         )
         .bind(&c.county)
         .bind(c.id)
-        .bind(unit)
-        .bind(*part)
-        .execute(&mut *conn)
+        .bind(&c.number)
+        .bind(&c.tracking_code)
+        .bind(&c.state)
+        .bind(&c.kind)
+        .bind(&c.category)
+        .bind(&c.region)
+        .bind(&c.urgency)
+        .bind(c.reported_by)
+        .bind(c.due_at.map(ms))
+        .bind(c.version)
+        .bind(ms(c.reported_at))
+        .bind(ms(c.updated_at))
+        .bind(&c.data)
+        .execute(&mut *self.0)
+        .await
+        .map_err(write_error)?;
+        Ok(())
+    }
+
+    async fn update_case(&mut self, c: &CaseColumns, expected_version: u32) -> StoreResult<bool> {
+        let updated = sqlx::query(
+            "UPDATE cases SET state = $1, kind = $2, category = $3, urgency = $4,
+                due_at = $5, version = $6, updated_at = $7, data = $8::jsonb
+             WHERE county = $9 AND id = $10 AND version = $11",
+        )
+        .bind(&c.state)
+        .bind(&c.kind)
+        .bind(&c.category)
+        .bind(&c.urgency)
+        .bind(c.due_at.map(ms))
+        .bind(c.version)
+        .bind(ms(c.updated_at))
+        .bind(&c.data)
+        .bind(&c.county)
+        .bind(c.id)
+        .bind(i64::from(expected_version))
+        .execute(&mut *self.0)
         .await
         .map_err(db_error)?;
+        Ok(updated.rows_affected() > 0)
     }
-    Ok(())
-}
 
-async fn record_idempotency(
-    conn: &mut PgConnection,
-    key: Option<&IdempotencyKey>,
-    status: u16,
-    receipt: &WriteReceipt,
-    at: DateTime<Utc>,
-) -> StoreResult<()> {
-    let Some(key) = key else { return Ok(()) };
-    sqlx::query(
-        "INSERT INTO idempotency_keys (user_id, key, request_hash, status, receipt, created_at)
-         VALUES ($1, $2, $3, $4, $5::jsonb, $6)",
-    )
-    .bind(key.user.as_uuid())
-    .bind(&key.key)
-    .bind(&key.request_hash)
-    .bind(i32::from(status))
-    .bind(codec::to_json(receipt)?)
-    .bind(ms(at))
-    .execute(conn)
-    .await
-    .map_err(write_error)?;
-    Ok(())
-}
+    async fn case_version(&mut self, county: &str, id: uuid::Uuid) -> StoreResult<Option<u32>> {
+        let found: Option<i64> =
+            sqlx::query_scalar("SELECT version FROM cases WHERE county = $1 AND id = $2")
+                .bind(county)
+                .bind(id)
+                .fetch_optional(&mut *self.0)
+                .await
+                .map_err(db_error)?;
+        Ok(found.map(|v| u32::try_from(v).unwrap_or(u32::MAX)))
+    }
 
-async fn apply_op(conn: &mut PgConnection, op: WriteOp) -> StoreResult<WriteReceipt> {
-    let status = op.success_status();
-    match op {
-        WriteOp::CreateCase {
-            id,
-            tracking_code,
-            data,
-            actor,
-            at,
-            idempotency,
-        } => {
-            let county = data.county();
-            let year = Case::number_year(at);
-            let sequence: i64 = sqlx::query_scalar(
-                "INSERT INTO case_counters (county, year, last) VALUES ($1, $2, 1)
-                 ON CONFLICT (county, year) DO UPDATE SET last = case_counters.last + 1
-                 RETURNING last",
-            )
-            .bind(county.as_str())
-            .bind(year)
-            .fetch_one(&mut *conn)
-            .await
-            .map_err(db_error)?;
-            let sequence =
-                u32::try_from(sequence).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            let number = hezhi_domain::CaseNumber::new(county, year, sequence);
-            let event = reported_event(id, number, tracking_code, *data, &actor, at);
-            let case = evolve(None, &event)
-                .ok_or_else(|| StoreError::Corrupt("report did not make a case".into()))?;
-            let c = CaseColumns::of(&case)?;
-            sqlx::query(
-                "INSERT INTO cases (county, id, number, tracking_code, state, kind, category,
-                    region, urgency, reported_by, due_at, version, reported_at, updated_at, data)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::jsonb)",
-            )
+    async fn insert_event(&mut self, e: &EventColumns) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO case_events (county, case_id, sequence, type, at, actor, role, payload)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)",
+        )
+        .bind(&e.county)
+        .bind(e.case_id)
+        .bind(e.sequence)
+        .bind(e.event_type)
+        .bind(ms(e.at))
+        .bind(e.actor)
+        .bind(e.role)
+        .bind(&e.payload)
+        .execute(&mut *self.0)
+        .await
+        .map_err(write_error)?;
+        Ok(())
+    }
+
+    async fn replace_case_units(&mut self, c: &CaseColumns) -> StoreResult<()> {
+        sqlx::query("DELETE FROM case_units WHERE county = $1 AND case_id = $2")
             .bind(&c.county)
             .bind(c.id)
-            .bind(&c.number)
-            .bind(&c.tracking_code)
-            .bind(&c.state)
-            .bind(&c.kind)
-            .bind(&c.category)
-            .bind(&c.region)
-            .bind(&c.urgency)
-            .bind(c.reported_by)
-            .bind(c.due_at.map(ms))
-            .bind(c.version)
-            .bind(ms(c.reported_at))
-            .bind(ms(c.updated_at))
-            .bind(&c.data)
-            .execute(&mut *conn)
-            .await
-            .map_err(write_error)?;
-            insert_event(conn, &c.county, &event).await?;
-            let receipt = WriteReceipt::of(&case);
-            record_idempotency(conn, idempotency.as_ref(), status, &receipt, at).await?;
-            Ok(receipt)
-        }
-        WriteOp::AppendEvents {
-            expected_version,
-            events,
-            case,
-            idempotency,
-        } => {
-            let c = CaseColumns::of(&case)?;
-            let updated = sqlx::query(
-                "UPDATE cases SET state = $1, kind = $2, category = $3, urgency = $4,
-                    due_at = $5, version = $6, updated_at = $7, data = $8::jsonb
-                 WHERE county = $9 AND id = $10 AND version = $11",
-            )
-            .bind(&c.state)
-            .bind(&c.kind)
-            .bind(&c.category)
-            .bind(&c.urgency)
-            .bind(c.due_at.map(ms))
-            .bind(c.version)
-            .bind(ms(c.updated_at))
-            .bind(&c.data)
-            .bind(&c.county)
-            .bind(c.id)
-            .bind(i64::from(expected_version))
-            .execute(&mut *conn)
+            .execute(&mut *self.0)
             .await
             .map_err(db_error)?;
-            if updated.rows_affected() == 0 {
-                let found: Option<i64> =
-                    sqlx::query_scalar("SELECT version FROM cases WHERE county = $1 AND id = $2")
-                        .bind(&c.county)
-                        .bind(c.id)
-                        .fetch_optional(&mut *conn)
-                        .await
-                        .map_err(db_error)?;
-                return Err(match found {
-                    None => StoreError::NotFound("case"),
-                    Some(found) => StoreError::VersionConflict {
-                        expected: expected_version,
-                        found: u32::try_from(found).unwrap_or(u32::MAX),
-                    },
-                });
-            }
-            for event in &events {
-                insert_event(conn, &c.county, event).await?;
-            }
-            replace_case_units(conn, &c).await?;
-            let receipt = WriteReceipt::of(&case);
-            record_idempotency(
-                conn,
-                idempotency.as_ref(),
-                status,
-                &receipt,
-                case.updated_at,
-            )
-            .await?;
-            Ok(receipt)
+        if c.units.is_empty() {
+            return Ok(());
         }
+        let (units, parts): (Vec<uuid::Uuid>, Vec<&str>) = c.units.iter().copied().unzip();
+        sqlx::query(
+            "INSERT INTO case_units (county, case_id, unit_id, part)
+             SELECT $1, $2, unit, part FROM UNNEST($3::uuid[], $4::text[]) AS u (unit, part)",
+        )
+        .bind(&c.county)
+        .bind(c.id)
+        .bind(units)
+        .bind(parts)
+        .execute(&mut *self.0)
+        .await
+        .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn insert_idempotency(
+        &mut self,
+        key: &IdempotencyKey,
+        status: u16,
+        receipt: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO idempotency_keys (user_id, key, request_hash, status, receipt, created_at)
+             VALUES ($1, $2, $3, $4, $5::jsonb, $6)",
+        )
+        .bind(key.user.as_uuid())
+        .bind(&key.key)
+        .bind(&key.request_hash)
+        .bind(i32::from(status))
+        .bind(receipt)
+        .bind(ms(at))
+        .execute(&mut *self.0)
+        .await
+        .map_err(write_error)?;
+        Ok(())
     }
 }
 
@@ -426,64 +413,47 @@ fn decode_case(row: &PgRow) -> StoreResult<Case> {
 }
 
 fn decode_unit(row: &PgRow) -> StoreResult<Unit> {
-    let kind: String = row.try_get("kind").map_err(db_error)?;
-    let region: String = row.try_get("region").map_err(db_error)?;
-    let categories: String = row.try_get("categories").map_err(db_error)?;
-    Ok(Unit {
-        id: UnitId::from_uuid(row.try_get("id").map_err(db_error)?),
-        name: row.try_get("name").map_err(db_error)?,
-        kind: UnitKind::parse(&kind)
-            .ok_or_else(|| StoreError::Corrupt(format!("unit kind {kind}")))?,
-        region: RegionCode::parse(&region).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        categories: codec::from_json::<Vec<CategoryCode>>(&categories)?,
-    })
+    let get = |column: &str| row.try_get::<String, _>(column).map_err(db_error);
+    codec::unit_from_columns(
+        row.try_get("id").map_err(db_error)?,
+        get("name")?,
+        &get("kind")?,
+        &get("region")?,
+        &get("categories")?,
+    )
 }
 
 fn decode_user(row: &PgRow) -> StoreResult<User> {
-    let role: String = row.try_get("role").map_err(db_error)?;
     let region: Option<String> = row.try_get("region").map_err(db_error)?;
-    let unit: Option<uuid::Uuid> = row.try_get("unit").map_err(db_error)?;
-    Ok(User {
-        id: UserId::from_uuid(row.try_get("id").map_err(db_error)?),
-        name: row.try_get("name").map_err(db_error)?,
-        role: Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role {role}")))?,
-        region: region
-            .map(|r| RegionCode::parse(&r))
-            .transpose()
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        unit: unit.map(UnitId::from_uuid),
-        created_at: row.try_get("created_at").map_err(db_error)?,
-    })
+    codec::user_from_columns(
+        row.try_get("id").map_err(db_error)?,
+        row.try_get("name").map_err(db_error)?,
+        &row.try_get::<String, _>("role").map_err(db_error)?,
+        region.as_deref(),
+        row.try_get("unit").map_err(db_error)?,
+        row.try_get("created_at").map_err(db_error)?,
+    )
 }
 
 fn decode_region(row: &PgRow) -> StoreResult<Region> {
-    let code: String = row.try_get("code").map_err(db_error)?;
-    let level: String = row.try_get("level").map_err(db_error)?;
+    let get = |column: &str| row.try_get::<String, _>(column).map_err(db_error);
     let parent: Option<String> = row.try_get("parent").map_err(db_error)?;
-    let corrupt = |e: hezhi_domain::ValidationError| StoreError::Corrupt(e.to_string());
-    Ok(Region {
-        code: RegionCode::parse(&code).map_err(corrupt)?,
-        name: row.try_get("name").map_err(db_error)?,
-        level: RegionLevel::ALL
-            .into_iter()
-            .find(|l| l.as_str() == level)
-            .ok_or_else(|| StoreError::Corrupt(format!("level {level}")))?,
-        parent: parent
-            .map(|p| RegionCode::parse(&p))
-            .transpose()
-            .map_err(corrupt)?,
-    })
+    codec::region_from_columns(
+        &get("code")?,
+        get("name")?,
+        &get("level")?,
+        parent.as_deref(),
+    )
 }
 
 fn decode_category(row: &PgRow) -> StoreResult<Category> {
-    let kind: String = row.try_get("kind").map_err(db_error)?;
-    let code: String = row.try_get("code").map_err(db_error)?;
-    Ok(Category {
-        kind: codec::from_json(&format!("\"{kind}\""))?,
-        code: CategoryCode::parse(&code).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        name_zh: row.try_get("name_zh").map_err(db_error)?,
-        name_en: row.try_get("name_en").map_err(db_error)?,
-    })
+    let get = |column: &str| row.try_get::<String, _>(column).map_err(db_error);
+    codec::category_from_columns(
+        &get("kind")?,
+        &get("code")?,
+        get("name_zh")?,
+        get("name_en")?,
+    )
 }
 
 /// The open states as an SQL list of literals. Spliced in rather than bound so that the
@@ -659,24 +629,7 @@ impl CaseWriter for PostgresStore {
     async fn write_batch(&self, ops: Vec<WriteOp>) -> StoreResult<Vec<StoreResult<WriteReceipt>>> {
         let mut tx = self.pool.begin().await.map_err(db_error)?;
         lock_in_order(&mut tx, &ops).await?;
-        let mut results = Vec::with_capacity(ops.len());
-        for op in ops {
-            sqlx::query("SAVEPOINT op")
-                .execute(&mut *tx)
-                .await
-                .map_err(db_error)?;
-            let result = apply_op(&mut tx, op).await;
-            let end = if result.is_ok() {
-                "RELEASE SAVEPOINT op"
-            } else {
-                "ROLLBACK TO SAVEPOINT op; RELEASE SAVEPOINT op"
-            };
-            sqlx::raw_sql(end)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_error)?;
-            results.push(result);
-        }
+        let results = apply_batch(&mut Tx(&mut tx), ops).await?;
         tx.commit().await.map_err(db_error)?;
         Ok(results)
     }
@@ -938,6 +891,7 @@ impl Store for PostgresStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use hezhi_domain::RegionLevel;
 
     #[test]
     fn the_open_states_spliced_into_sql_are_those_of_the_partial_index() {

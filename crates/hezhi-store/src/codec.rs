@@ -146,3 +146,83 @@ pub fn unit_id(uuid: uuid::Uuid) -> UnitId {
 pub fn prefix_upper_bound(prefix: &str) -> String {
     format!("{prefix}:")
 }
+
+fn corrupt(error: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(error.to_string())
+}
+
+/// A region from its stored columns.
+pub fn region_from_columns(
+    code: &str,
+    name: String,
+    level: &str,
+    parent: Option<&str>,
+) -> Result<crate::Region, StoreError> {
+    Ok(crate::Region {
+        code: hezhi_domain::RegionCode::parse(code).map_err(corrupt)?,
+        name,
+        level: hezhi_domain::RegionLevel::ALL
+            .into_iter()
+            .find(|l| l.as_str() == level)
+            .ok_or_else(|| corrupt(format!("region level {level}")))?,
+        parent: parent
+            .map(hezhi_domain::RegionCode::parse)
+            .transpose()
+            .map_err(corrupt)?,
+    })
+}
+
+/// A unit from its stored columns (`categories` is a JSON array of codes).
+pub fn unit_from_columns(
+    id: uuid::Uuid,
+    name: String,
+    kind: &str,
+    region: &str,
+    categories: &str,
+) -> Result<crate::Unit, StoreError> {
+    Ok(crate::Unit {
+        id: UnitId::from_uuid(id),
+        name,
+        kind: hezhi_domain::UnitKind::parse(kind)
+            .ok_or_else(|| corrupt(format!("unit kind {kind}")))?,
+        region: hezhi_domain::RegionCode::parse(region).map_err(corrupt)?,
+        categories: from_json(categories)?,
+    })
+}
+
+/// A user from its stored columns.
+pub fn user_from_columns(
+    id: uuid::Uuid,
+    name: String,
+    role: &str,
+    region: Option<&str>,
+    unit: Option<uuid::Uuid>,
+    created_at: DateTime<Utc>,
+) -> Result<crate::User, StoreError> {
+    Ok(crate::User {
+        id: UserId::from_uuid(id),
+        name,
+        role: Role::parse(role).ok_or_else(|| corrupt(format!("role {role}")))?,
+        region: region
+            .map(hezhi_domain::RegionCode::parse)
+            .transpose()
+            .map_err(corrupt)?,
+        unit: unit.map(UnitId::from_uuid),
+        created_at,
+    })
+}
+
+/// A category from its stored columns.
+pub fn category_from_columns(
+    kind: &str,
+    code: &str,
+    name_zh: String,
+    name_en: String,
+) -> Result<crate::Category, StoreError> {
+    Ok(crate::Category {
+        kind: from_json(&format!("\"{kind}\""))?,
+        code: hezhi_domain::CategoryCode::parse(code).map_err(corrupt)?,
+        name_zh,
+        name_en,
+    })
+}

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod apply;
 pub mod codec;
 pub mod error;
 pub mod group_commit;
@@ -10,6 +11,7 @@ pub mod write;
 #[cfg(feature = "contract")]
 pub mod contract;
 
+pub use apply::{WriteTx, apply_batch};
 pub use error::StoreError;
 pub use group_commit::{GroupCommit, GroupCommitConfig};
 pub use model::*;
