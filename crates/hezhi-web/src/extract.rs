@@ -3,12 +3,15 @@
 
 use crate::error::ApiError;
 use crate::i18n::Lang;
-use axum::extract::FromRequestParts;
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, PathRejection};
+use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use hezhi_app::{App, IdempotencyRequest};
 use hezhi_domain::Actor;
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 use std::sync::Arc;
 
 pub fn lang(headers: &HeaderMap) -> Lang {
@@ -55,6 +58,35 @@ impl FromRequestParts<Arc<App>> for Caller {
     }
 }
 
+/// The raw body, or the JSON error when it could not be read (over
+/// [`crate::MAX_JSON_BODY`]: 413) instead of axum's plain-text rejection.
+pub fn body(body: Result<Bytes, BytesRejection>, lang: Lang) -> Result<Bytes, ApiError> {
+    body.map_err(|rejection| {
+        let error = if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                rejection.body_text(),
+            )
+        } else {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_body",
+                rejection.body_text(),
+            )
+        };
+        error.in_lang(lang)
+    })
+}
+
+/// The path parameters. A segment that does not even decode (`%FF`) names nothing that
+/// exists: 404 with the JSON error instead of axum's plain-text 400.
+pub fn path<T>(path: Result<Path<T>, PathRejection>, lang: Lang) -> Result<T, ApiError> {
+    path.map(|Path(value)| value).map_err(|rejection| {
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", rejection.body_text()).in_lang(lang)
+    })
+}
+
 /// Parses a JSON body, insisting on `Content-Type: application/json`.
 pub fn json_body<T: DeserializeOwned>(
     headers: &HeaderMap,
@@ -78,24 +110,49 @@ pub fn json_body<T: DeserializeOwned>(
         )
         .in_lang(lang));
     }
-    serde_json::from_slice(body).map_err(|error| {
-        use serde_json::error::Category;
-        let detail = error.to_string();
-        match error.classify() {
-            Category::Data => {
-                let mut api = ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "invalid_body",
-                    detail.clone(),
-                );
-                if let Some(field) = field_in_message(&detail) {
-                    api = api.with_field(field);
-                }
-                api.in_lang(lang)
-            }
-            _ => ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", detail).in_lang(lang),
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut deserializer)
+        .map_err(|error| body_error(error, lang))?;
+    deserializer.end().map_err(|error| {
+        ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", error.to_string()).in_lang(lang)
+    })?;
+    Ok(value)
+}
+
+/// Deserializes an already-parsed JSON value, with errors shaped like [`json_body`]'s.
+pub fn from_json_value<T: DeserializeOwned>(value: Value, lang: Lang) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(value).map_err(|error| body_error(error, lang))
+}
+
+/// A body that is not JSON is 400 `invalid_json`; JSON of the wrong shape is 422
+/// `invalid_body`, naming the field by its path (`parties[0].phone`) where serde knows it.
+fn body_error(error: serde_path_to_error::Error<serde_json::Error>, lang: Lang) -> ApiError {
+    use serde_json::error::Category;
+    let path = error.path().to_string();
+    let inner = error.into_inner();
+    let detail = inner.to_string();
+    if !matches!(inner.classify(), Category::Data) {
+        return ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", detail).in_lang(lang);
+    }
+    let mut api = ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_body",
+        detail.clone(),
+    );
+    // A missing or unknown field is reported at its parent's path, with the name in the text.
+    let named = field_in_message(&detail);
+    let field = match (path.as_str(), named) {
+        (".", Some(name)) => Some(name),
+        (".", None) => None,
+        (parent, Some(name)) if detail.contains("missing field") => {
+            Some(format!("{parent}.{name}"))
         }
-    })
+        (parent, _) => Some(parent.to_owned()),
+    };
+    if let Some(field) = field {
+        api = api.with_field(field);
+    }
+    api.in_lang(lang)
 }
 
 /// serde names the field in backticks: "missing field `title`", "unknown field `foo`".

@@ -31,6 +31,10 @@ pub fn error_message(code: &str, lang: Lang) -> Option<&'static str> {
         ),
         "not_found" => ("未找到，或您无权查看", "Not found, or not visible to you"),
         "unknown_command" => ("不支持的操作", "Unknown command"),
+        "method_not_allowed" => (
+            "该地址不支持此请求方法",
+            "This endpoint does not take this method",
+        ),
         "version_required" => (
             "请在 If-Match 中注明您看到的版本",
             "Name the version you saw in If-Match",

@@ -23,6 +23,8 @@ pub fn router(app: Arc<App>) -> Router {
     Router::new()
         .route("/healthz", get(api::health))
         .nest("/api/v1", api::routes())
+        // After the routes: it applies to those registered so far, nested ones included.
+        .method_not_allowed_fallback(api::method_not_allowed)
         .fallback(api::not_found)
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
         .with_state(app)

@@ -138,6 +138,7 @@ pub fn document() -> Value {
                         "401": error_response("No valid bearer token"),
                         "403": error_response("The caller may not report here"),
                         "409": error_response("Same idempotency key still in flight"),
+                        "413": error_response("The body is over 256 KiB"),
                         "415": error_response("Content type is not application/json"),
                         "422": error_response("A field is invalid; `field` names it")
                     }
@@ -209,6 +210,7 @@ pub fn document() -> Value {
                         "404": error_response("No such case or command"),
                         "409": error_response("Not allowed in the case's current state"),
                         "412": error_response("The version in If-Match is stale; nothing was written"),
+                        "413": error_response("The body is over 256 KiB"),
                         "415": error_response("Content type is not application/json"),
                         "422": error_response("A field is invalid"),
                         "428": error_response("If-Match is missing; nothing was written")
@@ -304,7 +306,9 @@ pub fn document() -> Value {
                     "state": { "$ref": "#/components/schemas/CaseState" },
                     "kind": { "$ref": "#/components/schemas/CaseKind" }, "category": { "type": "string" },
                     "channel": { "$ref": "#/components/schemas/Channel" }, "region": { "type": "string" },
-                    "title": { "type": "string" }, "urgency": { "$ref": "#/components/schemas/Urgency" },
+                    "title": { "type": "string" },
+                    "urgency": { "anyOf": [{ "$ref": "#/components/schemas/Urgency" }, { "type": "null" }],
+                        "description": "null until the case is triaged" },
                     "due_at": { "type": ["string", "null"], "format": "date-time" }, "overdue": { "type": "boolean" },
                     "reported_at": { "type": "string", "format": "date-time" },
                     "updated_at": { "type": "string", "format": "date-time" }, "version": { "type": "integer" } } },

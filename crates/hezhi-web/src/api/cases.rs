@@ -1,10 +1,10 @@
 //! Cases: report, read, list, history, and every lifecycle command.
 
 use crate::error::ApiError;
-use crate::extract::{Caller, etag, idempotency, if_match, json_body};
+use crate::extract::{self, Caller, etag, idempotency, if_match, json_body};
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::rejection::QueryRejection;
+use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -96,8 +96,9 @@ pub async fn create(
     State(app): State<Arc<App>>,
     caller: Caller,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
+    let body = extract::body(body, caller.lang)?;
     let input: CaseInput = json_body(&headers, &body, caller.lang)?;
     let key = idempotency(&headers, "POST", "/api/v1/cases", &body, caller.lang)?;
     let outcome = app
@@ -114,9 +115,9 @@ pub async fn create(
 pub async fn show(
     State(app): State<Arc<App>>,
     caller: Caller,
-    Path(id): Path<String>,
+    id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
-    let id = case_id(&id, &caller)?;
+    let id = case_id(&extract::path(id, caller.lang)?, &caller)?;
     let case = app
         .case(&caller.actor, id)
         .await
@@ -131,9 +132,9 @@ pub async fn show(
 pub async fn events(
     State(app): State<Arc<App>>,
     caller: Caller,
-    Path(id): Path<String>,
+    id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    let id = case_id(&id, &caller)?;
+    let id = case_id(&extract::path(id, caller.lang)?, &caller)?;
     let events = app
         .events(&caller.actor, id)
         .await
@@ -231,10 +232,11 @@ pub async fn list(
 pub async fn command(
     State(app): State<Arc<App>>,
     caller: Caller,
-    Path((id, name)): Path<(String, String)>,
+    params: Result<Path<(String, String)>, PathRejection>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
+    let (id, name) = extract::path(params, caller.lang)?;
     let kind = CommandKind::parse(&name)
         .filter(|k| *k != CommandKind::Report)
         .ok_or_else(|| {
@@ -246,26 +248,14 @@ pub async fn command(
             .in_lang(caller.lang)
         })?;
     let id = case_id(&id, &caller)?;
+    let body = extract::body(body, caller.lang)?;
     let mut fields: serde_json::Map<String, Value> = if body.iter().all(u8::is_ascii_whitespace) {
         serde_json::Map::new()
     } else {
         json_body(&headers, &body, caller.lang)?
     };
     fields.insert("command".into(), json!(kind.as_str()));
-    let command: Command = serde_json::from_value(Value::Object(fields)).map_err(|e| {
-        let detail = e.to_string();
-        let mut error = ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_body",
-            detail.clone(),
-        );
-        if let Some((_, rest)) = detail.split_once("field `")
-            && let Some((field, _)) = rest.split_once('`')
-        {
-            error = error.with_field(field);
-        }
-        error.in_lang(caller.lang)
-    })?;
+    let command: Command = extract::from_json_value(Value::Object(fields), caller.lang)?;
     let version = if_match(&headers, caller.lang)?;
     let path = format!("/api/v1/cases/{id}/{name}#{}", version.unwrap_or(0));
     let key = idempotency(&headers, "POST", &path, &body, caller.lang)?;

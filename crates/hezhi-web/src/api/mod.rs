@@ -37,3 +37,12 @@ async fn openapi() -> Json<Value> {
 pub async fn not_found(headers: HeaderMap) -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint").in_lang(lang(&headers))
 }
+
+pub async fn method_not_allowed(headers: HeaderMap) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this endpoint does not take this method",
+    )
+    .in_lang(lang(&headers))
+}

@@ -1,7 +1,7 @@
 //! Regions, units and categories: the reference data a client needs to fill in a case.
 
 use crate::error::ApiError;
-use crate::extract::Caller;
+use crate::extract::{self, Caller};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -18,9 +18,9 @@ fn region_code(text: &str, caller: &Caller) -> Result<RegionCode, ApiError> {
 pub async fn show(
     State(app): State<Arc<App>>,
     caller: Caller,
-    Path(code): Path<String>,
+    code: Result<Path<String>, axum::extract::rejection::PathRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    let code = region_code(&code, &caller)?;
+    let code = region_code(&extract::path(code, caller.lang)?, &caller)?;
     let (region, children) = app
         .region_with_children(&code)
         .await

@@ -1,0 +1,19 @@
+//! The HTTP surface end to end: every scenario builds the real router over a real store and
+//! sends requests through it, once on SQLite and once on PostgreSQL (when
+//! `HEZHI_TEST_PG_URL` names a server).
+//!
+//! A scenario is an `async fn(Harness)`; each is run by two `#[tokio::test]`s, `…_on_sqlite`
+//! and `…_on_postgres`, through [`harness::on_sqlite`] and [`harness::on_postgres`].
+
+mod access;
+mod bad_input;
+mod commands;
+mod concurrency;
+mod fixture;
+mod garbage;
+mod harness;
+mod idempotency;
+mod lifecycle;
+mod listing;
+mod openapi;
+mod reference;
