@@ -31,7 +31,7 @@ use hezhi_store_sqlite::SqliteStore;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Deserialize;
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -46,10 +46,10 @@ const TOWN: &str = "370811002";
 #[derive(Debug, clap::Args)]
 pub struct BenchArgs {
     /// Cases written by workloads (a), over HTTP, and (c), 1,000 per transaction.
-    #[arg(long, default_value_t = 5000)]
+    #[arg(long, default_value_t = 20_000)]
     cases: usize,
     /// Cases written by workload (b), one transaction each (slow by nature).
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, default_value_t = 2000)]
     direct_cases: usize,
     /// Concurrent HTTP clients in workload (a).
     #[arg(long, default_value_t = 64)]
@@ -62,6 +62,11 @@ pub struct BenchArgs {
     /// then $HEZHI_TEST_PG_URL]
     #[arg(long)]
     pg_url: Option<String>,
+    /// Group-commit workers of the server in workload (a) [default: the backend's own: 1 for
+    /// SQLite, 4 for PostgreSQL]. For exploring the write path; the default is what
+    /// `hezhi serve` runs.
+    #[arg(long)]
+    writers: Option<usize>,
     /// The engines to measure, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "sqlite,postgres")]
     engines: Vec<Engine>,
@@ -101,6 +106,8 @@ struct Row {
     latencies: Vec<Duration>,
     transactions: u64,
     largest_transaction: u64,
+    /// Time inside `write_batch`, summed over concurrent transactions.
+    store_busy: Duration,
 }
 
 impl Row {
@@ -143,6 +150,11 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     ensure!(!engines.is_empty(), "no engine to measure");
 
     let fixture = Fixture::new()?;
+    let temp = std::env::temp_dir();
+    let flush = {
+        let temp = temp.clone();
+        tokio::task::spawn_blocking(move || flush_latency(&temp)).await??
+    };
     let mut rows = Vec::new();
     let mut durability = Vec::new();
     for engine in engines {
@@ -157,7 +169,10 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         rows.push(bench.measure(Workload::OnePerTransaction).await?);
         rows.push(bench.measure(Workload::Batched).await?);
     }
-    print!("{}", report(&args, &rows, &durability, &notes));
+    print!(
+        "{}",
+        report(&args, &rows, &durability, (&temp, flush), &notes)
+    );
     Ok(())
 }
 
@@ -488,6 +503,7 @@ impl EngineBench<'_> {
         let store: Arc<dyn Store> = Arc::new(Counting {
             inner: fresh.store(),
             stats: Arc::clone(&stats),
+            writers: self.args.writers,
         });
         let result = self.prepared(store, workload, &stats).await;
         let removed = fresh.remove().await;
@@ -541,6 +557,7 @@ impl EngineBench<'_> {
         };
         row.transactions = stats.transactions.load(Ordering::Relaxed);
         row.largest_transaction = stats.largest.load(Ordering::Relaxed);
+        row.store_busy = Duration::from_nanos(stats.busy_nanos.load(Ordering::Relaxed));
         let (cases, events) = store.count_cases_and_events().await?;
         ensure!(
             cases == row.cases as u64 && events == cases,
@@ -559,7 +576,7 @@ impl EngineBench<'_> {
         let app = Arc::new(app);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let url = format!("http://{}/api/v1/cases", listener.local_addr()?);
-        let health = format!("http://{}/healthz", listener.local_addr()?);
+        let region_url = format!("http://{}/api/v1/regions/{TOWN}", listener.local_addr()?);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let router = hezhi_web::router(Arc::clone(&app));
         let server = tokio::spawn(async move {
@@ -578,11 +595,23 @@ impl EngineBench<'_> {
             .timeout(Duration::from_secs(60))
             .build()?;
         let result = async {
-            // Open the keep-alive connections before the clock starts.
+            // Before the clock starts: open the keep-alive connections, and the database
+            // connections the requests read through (token, region), with a few reads.
             let mut warm = tokio::task::JoinSet::new();
             for _ in 0..clients {
-                let (client, health) = (client.clone(), health.clone());
-                warm.spawn(async move { client.get(health).send().await?.error_for_status() });
+                let (client, region) = (client.clone(), region_url.clone());
+                let authorization = format!("Bearer {token}");
+                warm.spawn(async move {
+                    for _ in 0..2 {
+                        client
+                            .get(&region)
+                            .header("authorization", &authorization)
+                            .send()
+                            .await?
+                            .error_for_status()?;
+                    }
+                    Ok::<_, reqwest::Error>(())
+                });
             }
             while let Some(done) = warm.join_next().await {
                 done??;
@@ -633,6 +662,7 @@ impl EngineBench<'_> {
             latencies,
             transactions: 0,
             largest_transaction: 0,
+            store_busy: Duration::ZERO,
         })
     }
 
@@ -689,6 +719,7 @@ impl EngineBench<'_> {
             latencies,
             transactions: 0,
             largest_transaction: 0,
+            store_busy: Duration::ZERO,
         })
     }
 }
@@ -763,7 +794,13 @@ fn redact(url: &str) -> String {
 
 // ---- the report -----------------------------------------------------------------------------
 
-fn report(args: &BenchArgs, rows: &[Row], durability: &[String], notes: &[String]) -> String {
+fn report(
+    args: &BenchArgs,
+    rows: &[Row],
+    durability: &[String],
+    (temp, flush): (&Path, Duration),
+    notes: &[String],
+) -> String {
     let mut out = String::new();
     let cpus = std::thread::available_parallelism().map_or(0, std::num::NonZero::get);
     let _ = writeln!(out, "## hezhi bench\n");
@@ -776,15 +813,21 @@ fn report(args: &BenchArgs, rows: &[Row], durability: &[String], notes: &[String
         args.clients,
         !cfg!(debug_assertions)
     );
+    let flush_ms = flush.as_secs_f64() * 1000.0;
+    let _ = writeln!(
+        out,
+        "disk: fdatasync after a 4 KiB append in {} takes {flush_ms:.3} ms (median of {FLUSH_SAMPLES})",
+        temp.display()
+    );
     for line in durability {
         let _ = writeln!(out, "{line}");
     }
     let _ = writeln!(out);
     let _ = writeln!(
         out,
-        "| engine | workload | cases | seconds | cases/s | p50 ms | p99 ms | txns | cases/txn (max) |"
+        "| engine | workload | cases | seconds | cases/s | p50 ms | p99 ms | txns | cases/txn (max) | in store |"
     );
-    let _ = writeln!(out, "|---|---|---:|---:|---:|---:|---:|---:|---:|");
+    let _ = writeln!(out, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     for row in rows {
         let per_txn = if row.transactions == 0 {
             0.0
@@ -793,7 +836,7 @@ fn report(args: &BenchArgs, rows: &[Row], durability: &[String], notes: &[String
         };
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {:.2} | {:.0} | {:.2} | {:.2} | {} | {:.1} ({}) |",
+            "| {} | {} | {} | {:.2} | {:.0} | {:.2} | {:.2} | {} | {:.1} ({}) | {:.0}% |",
             row.engine.name(),
             row.label,
             row.cases,
@@ -804,13 +847,17 @@ fn report(args: &BenchArgs, rows: &[Row], durability: &[String], notes: &[String
             row.transactions,
             per_txn,
             row.largest_transaction,
+            100.0 * row.store_busy.as_secs_f64() / row.elapsed.as_secs_f64().max(1e-9),
         );
     }
     let _ = writeln!(out);
     let _ = writeln!(
         out,
         "Latency is per request for (a) and per transaction for (b) and (c). (a) goes through \
-         group commit: concurrent requests share one transaction and one fsync."
+         group commit: concurrent requests share one transaction and one fsync. txns and \
+         cases/txn count the transactions the store committed; \"in store\" is the time spent \
+         inside them over the wall time, summed over concurrent group-commit workers (up to \
+         100% per worker)."
     );
     let _ = writeln!(out);
     let _ = writeln!(out, "ratios (cases/s):");
@@ -827,24 +874,51 @@ fn report(args: &BenchArgs, rows: &[Row], durability: &[String], notes: &[String
             rate(Workload::OnePerTransaction),
             rate(Workload::Batched),
         ) {
+            let met = |ok: bool| if ok { "met" } else { "NOT met" };
             let _ = writeln!(
                 out,
-                "- {}: a/b = {:.1}× (target: well above 1), a/c = {:.2} (target: at least 0.5){}",
+                "- {}: a/b = {:.2} (target: well above 1, counted as ≥ 2 — {}), a/c = {:.2} (target: at least 0.5 — {})",
                 engine.name(),
                 a / b,
+                met(a / b >= 2.0),
                 a / c,
-                if a / b >= 2.0 && a / c >= 0.5 {
-                    ""
-                } else {
-                    "  ← below target"
-                }
+                met(a / c >= 0.5),
             );
         }
+    }
+    if flush_ms < 0.2 {
+        let _ = writeln!(
+            out,
+            "\nnote: a flush to disk costs only {flush_ms:.3} ms here (a disk cache that \
+             acknowledges flushes early, as many virtual machines have), so (b) is bound by \
+             the CPU cost of its statements rather than by fsync, and group commit has little \
+             to save. On a disk where a flush takes 1 ms or more, (b) is capped near 1000 \
+             cases/s while (a) shares each flush among a whole batch (see cases/txn)."
+        );
     }
     for note in notes {
         let _ = writeln!(out, "\n{note}");
     }
     out
+}
+
+const FLUSH_SAMPLES: usize = 200;
+
+/// The median time to make a small append durable in `dir`: what every commit waits for.
+fn flush_latency(dir: &Path) -> anyhow::Result<Duration> {
+    use std::io::Write as _;
+    let mut file = tempfile::tempfile_in(dir)
+        .with_context(|| format!("creating a probe file in {}", dir.display()))?;
+    let block = [0x5au8; 4096];
+    let mut samples = Vec::with_capacity(FLUSH_SAMPLES);
+    for _ in 0..FLUSH_SAMPLES {
+        file.write_all(&block)?;
+        let began = Instant::now();
+        file.sync_data()?;
+        samples.push(began.elapsed());
+    }
+    samples.sort_unstable();
+    Ok(samples[FLUSH_SAMPLES / 2])
 }
 
 // ---- counting the transactions --------------------------------------------------------------
@@ -854,12 +928,15 @@ fn report(args: &BenchArgs, rows: &[Row], durability: &[String], notes: &[String
 struct BatchStats {
     transactions: AtomicU64,
     largest: AtomicU64,
+    /// Time spent inside `write_batch`, summed over concurrent calls.
+    busy_nanos: AtomicU64,
 }
 
 impl BatchStats {
     fn reset(&self) {
         self.transactions.store(0, Ordering::Relaxed);
         self.largest.store(0, Ordering::Relaxed);
+        self.busy_nanos.store(0, Ordering::Relaxed);
     }
 }
 
@@ -868,6 +945,8 @@ impl BatchStats {
 struct Counting {
     inner: Arc<dyn Store>,
     stats: Arc<BatchStats>,
+    /// Overrides the backend's writer parallelism (`--writers`).
+    writers: Option<usize>,
 }
 
 #[async_trait]
@@ -896,7 +975,11 @@ impl CaseWriter for Counting {
         self.stats
             .largest
             .fetch_max(ops.len() as u64, Ordering::Relaxed);
-        self.inner.write_batch(ops).await
+        let began = Instant::now();
+        let result = self.inner.write_batch(ops).await;
+        let nanos = u64::try_from(began.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        self.stats.busy_nanos.fetch_add(nanos, Ordering::Relaxed);
+        result
     }
     async fn idempotency_record(
         &self,
@@ -973,7 +1056,8 @@ impl Store for Counting {
         self.inner.backend()
     }
     fn writer_parallelism(&self) -> usize {
-        self.inner.writer_parallelism()
+        self.writers
+            .unwrap_or_else(|| self.inner.writer_parallelism())
     }
 }
 
@@ -1013,6 +1097,7 @@ mod tests {
             latencies: (1..=100).map(Duration::from_millis).collect(),
             transactions: 0,
             largest_transaction: 0,
+            store_busy: Duration::ZERO,
         };
         assert!((row.percentile_ms(0.5) - 50.0).abs() < 1e-9);
         assert!((row.percentile_ms(0.99) - 99.0).abs() < 1e-9);
