@@ -9,15 +9,16 @@ use crate::input::CaseInput;
 use crate::random;
 use chrono::{DateTime, Utc};
 use hezhi_domain::{
-    Actor, Case, CaseId, Command, DomainError, Event, RegionCode, RegionLevel, Role, TrackingCode,
-    UnitId, UserId, ValidationError, check_report, decide, evolve,
+    Actor, Case, CaseId, CaseKind, CategoryCode, Command, DomainError, Event, RegionCode,
+    RegionLevel, Role, TrackingCode, UnitId, UserId, ValidationError, check_report, decide, evolve,
 };
 use hezhi_store::{
     ApiTokenRecord, CaseFilter, Category, GroupCommit, GroupCommitConfig, IdempotencyKey, Page,
     PageRequest, Region, Store, StoreError, Unit, User, WriteOp, WriteReceipt,
 };
 use sha2::{Digest, Sha256};
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::sync::{Arc, PoisonError, RwLock};
 
 /// The answer to a write: the receipt, the HTTP status it carries, and whether it is the
 /// replay of an earlier request with the same idempotency key.
@@ -42,6 +43,15 @@ pub struct App {
     writes: GroupCommit,
     clock: Arc<dyn Clock>,
     in_flight: InFlight,
+    known: KnownReferences,
+}
+
+/// Regions and categories seen to exist. Neither is ever deleted, so a positive answer stays
+/// true and saves a read on every report; a negative one is always asked again.
+#[derive(Debug, Default)]
+struct KnownReferences {
+    regions: RwLock<HashSet<RegionCode>>,
+    categories: RwLock<HashSet<(CaseKind, CategoryCode)>>,
 }
 
 impl std::fmt::Debug for App {
@@ -82,6 +92,7 @@ impl App {
             store,
             clock,
             in_flight: InFlight::default(),
+            known: KnownReferences::default(),
         }
     }
 
@@ -96,6 +107,29 @@ impl App {
     /// Commits what is queued and stops the write workers.
     pub async fn shutdown(self) {
         self.writes.close().await;
+    }
+
+    async fn region_exists(&self, code: &RegionCode) -> Result<bool, AppError> {
+        if read_lock(&self.known.regions).contains(code) {
+            return Ok(true);
+        }
+        let exists = self.store.region(code).await?.is_some();
+        if exists {
+            write_lock(&self.known.regions).insert(code.clone());
+        }
+        Ok(exists)
+    }
+
+    async fn category_exists(&self, kind: CaseKind, code: &CategoryCode) -> Result<bool, AppError> {
+        let key = (kind, code.clone());
+        if read_lock(&self.known.categories).contains(&key) {
+            return Ok(true);
+        }
+        let exists = self.store.category(kind, code).await?.is_some();
+        if exists {
+            write_lock(&self.known.categories).insert(key);
+        }
+        Ok(exists)
     }
 
     // ---- who is asking ----------------------------------------------------------------
@@ -122,15 +156,10 @@ impl App {
         let now = self.now();
         let data = input.parse()?;
         check_report(&data, actor)?;
-        if self.store.region(&data.region).await?.is_none() {
+        if !self.region_exists(&data.region).await? {
             return Err(ValidationError::new("region", "unknown_region", "no such region").into());
         }
-        if self
-            .store
-            .category(data.kind, &data.category)
-            .await?
-            .is_none()
-        {
+        if !self.category_exists(data.kind, &data.category).await? {
             return Err(ValidationError::new(
                 "category",
                 "unknown_category",
@@ -138,7 +167,7 @@ impl App {
             )
             .into());
         }
-        self.idempotent(actor, idempotency, |key| async move {
+        self.idempotent(actor, idempotency, false, |key| async move {
             // A tracking code may collide with an existing one; draw again.
             let mut attempts = 0;
             loop {
@@ -181,7 +210,7 @@ impl App {
         let Some(expected_version) = expected_version else {
             return Err(AppError::VersionRequired);
         };
-        self.idempotent(actor, idempotency, |key| async {
+        self.idempotent(actor, idempotency, true, |key| async {
             let case = self.readable_case(actor, id).await?;
             if case.version != expected_version {
                 return Err(StoreError::VersionConflict {
@@ -191,7 +220,7 @@ impl App {
                 .into());
             }
             if let Command::Triage { kind, category, .. } = &command
-                && self.store.category(*kind, category).await?.is_none()
+                && !self.category_exists(*kind, category).await?
             {
                 return Err(ValidationError::new(
                     "category",
@@ -224,10 +253,16 @@ impl App {
 
     /// Runs `write` under an idempotency key: replays a finished request, refuses a reused
     /// key or one still in flight.
+    ///
+    /// `look_first` reads the key's record before writing. A command must (its retry would
+    /// otherwise fail the version check); a report need not: the key is recorded in the
+    /// write's own transaction, so a retry of a finished report is refused there as
+    /// `IdempotencyKeyTaken` and then replayed, which saves a read on every new report.
     async fn idempotent<F, Fut>(
         &self,
         actor: &Actor,
         request: Option<IdempotencyRequest>,
+        look_first: bool,
         write: F,
     ) -> Result<WriteOutcome, AppError>
     where
@@ -246,7 +281,7 @@ impl App {
         // While the guard is held no other request of this process runs with this key, so a
         // record found now is final.
         let _guard = self.in_flight.enter(actor.user, &request.key)?;
-        if let Some(outcome) = self.replay(actor.user, &request).await? {
+        if look_first && let Some(outcome) = self.replay(actor.user, &request).await? {
             return Ok(outcome);
         }
         let key = IdempotencyKey {
@@ -263,7 +298,7 @@ impl App {
                     replayed: false,
                 })
             }
-            // Another process committed this key first.
+            // Committed before: by an earlier attempt, or by another process.
             Err(AppError::Store(StoreError::IdempotencyKeyTaken)) => self
                 .replay(actor.user, &request)
                 .await?
@@ -466,6 +501,14 @@ impl App {
         let millis = u64::try_from(self.now().timestamp_millis()).unwrap_or(0);
         uuid::Builder::from_unix_timestamp_millis(millis, &random::bytes::<10>()).into_uuid()
     }
+}
+
+fn read_lock<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn write_lock<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    lock.write().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// The actor a stored user acts as.

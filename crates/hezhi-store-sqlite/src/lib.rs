@@ -9,9 +9,9 @@ use hezhi_domain::{
 };
 use hezhi_store::codec::{self, CaseColumns, EventColumns};
 use hezhi_store::{
-    ApiTokenRecord, CaseFilter, CaseReader, CaseWriter, Category, CategoryStore, IdempotencyKey,
-    IdempotencyRecord, Page, PageRequest, Region, RegionStore, Store, StoreError, StoreResult,
-    Unit, UnitStore, User, UserStore, WriteOp, WriteReceipt, WriteTx, apply_batch,
+    ApiTokenRecord, CaseFilter, CaseReader, CaseWriter, Category, CategoryStore, IdempotencyRecord,
+    IdempotencyRow, Page, PageRequest, Region, RegionStore, Store, StoreError, StoreResult, Unit,
+    UnitStore, User, UserStore, WriteOp, WriteReceipt, WriteTx, apply_batch,
 };
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
@@ -23,6 +23,10 @@ use std::str::FromStr;
 use std::time::Duration;
 
 pub use migrate::MIGRATIONS;
+
+/// Rows per multi-row INSERT: within both engines' limits on bound parameters (15 columns ×
+/// 1,000 rows for cases).
+const ROWS_PER_INSERT: usize = 1000;
 
 /// The SQLite backend: one file in WAL mode with `synchronous=FULL`, one writer connection
 /// (SQLite has one writer at a time anyway) and a pool of readers.
@@ -140,44 +144,55 @@ impl WriteTx for Tx<'_> {
         Ok(())
     }
 
-    async fn next_case_number(&mut self, county: &RegionCode, year: i32) -> StoreResult<u32> {
+    async fn advance_case_counter(
+        &mut self,
+        county: &RegionCode,
+        year: i32,
+        by: u32,
+    ) -> StoreResult<u32> {
         let last: i64 = sqlx::query_scalar(
-            "INSERT INTO case_counters (county, year, last) VALUES ($1, $2, 1)
-             ON CONFLICT (county, year) DO UPDATE SET last = last + 1
+            "INSERT INTO case_counters (county, year, last) VALUES ($1, $2, $3)
+             ON CONFLICT (county, year) DO UPDATE SET last = last + $3
              RETURNING last",
         )
         .bind(county.as_str())
         .bind(year)
+        .bind(i64::from(by))
         .fetch_one(&mut *self.0)
         .await
         .map_err(db_error)?;
         u32::try_from(last).map_err(|e| StoreError::Corrupt(e.to_string()))
     }
 
-    async fn insert_case(&mut self, c: &CaseColumns) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO cases (county, id, number, tracking_code, state, kind, category,
-                region, urgency, reported_by, due_at, version, reported_at, updated_at, data)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-        )
-        .bind(&c.county)
-        .bind(c.id)
-        .bind(&c.number)
-        .bind(&c.tracking_code)
-        .bind(&c.state)
-        .bind(&c.kind)
-        .bind(&c.category)
-        .bind(&c.region)
-        .bind(&c.urgency)
-        .bind(c.reported_by)
-        .bind(c.due_at.map(ms))
-        .bind(c.version)
-        .bind(ms(c.reported_at))
-        .bind(ms(c.updated_at))
-        .bind(&c.data)
-        .execute(&mut *self.0)
-        .await
-        .map_err(write_error)?;
+    async fn insert_cases(&mut self, cases: &[CaseColumns]) -> StoreResult<()> {
+        for chunk in cases.chunks(ROWS_PER_INSERT) {
+            let mut query = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO cases (county, id, number, tracking_code, state, kind, category,
+                    region, urgency, reported_by, due_at, version, reported_at, updated_at, data) ",
+            );
+            query.push_values(chunk, |mut row, c| {
+                row.push_bind(&c.county)
+                    .push_bind(c.id)
+                    .push_bind(&c.number)
+                    .push_bind(&c.tracking_code)
+                    .push_bind(&c.state)
+                    .push_bind(&c.kind)
+                    .push_bind(&c.category)
+                    .push_bind(&c.region)
+                    .push_bind(&c.urgency)
+                    .push_bind(c.reported_by)
+                    .push_bind(c.due_at.map(ms))
+                    .push_bind(c.version)
+                    .push_bind(ms(c.reported_at))
+                    .push_bind(ms(c.updated_at))
+                    .push_bind(&c.data);
+            });
+            query
+                .build()
+                .execute(&mut *self.0)
+                .await
+                .map_err(write_error)?;
+        }
         Ok(())
     }
 
@@ -215,22 +230,27 @@ impl WriteTx for Tx<'_> {
         Ok(found.map(|v| u32::try_from(v).unwrap_or(u32::MAX)))
     }
 
-    async fn insert_event(&mut self, e: &EventColumns) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO case_events (county, case_id, sequence, type, at, actor, role, payload)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(&e.county)
-        .bind(e.case_id)
-        .bind(e.sequence)
-        .bind(e.event_type)
-        .bind(ms(e.at))
-        .bind(e.actor)
-        .bind(e.role)
-        .bind(&e.payload)
-        .execute(&mut *self.0)
-        .await
-        .map_err(write_error)?;
+    async fn insert_events(&mut self, events: &[EventColumns]) -> StoreResult<()> {
+        for chunk in events.chunks(ROWS_PER_INSERT) {
+            let mut query = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO case_events (county, case_id, sequence, type, at, actor, role, payload) ",
+            );
+            query.push_values(chunk, |mut row, e| {
+                row.push_bind(&e.county)
+                    .push_bind(e.case_id)
+                    .push_bind(e.sequence)
+                    .push_bind(e.event_type)
+                    .push_bind(ms(e.at))
+                    .push_bind(e.actor)
+                    .push_bind(e.role)
+                    .push_bind(&e.payload);
+            });
+            query
+                .build()
+                .execute(&mut *self.0)
+                .await
+                .map_err(write_error)?;
+        }
         Ok(())
     }
 
@@ -256,26 +276,25 @@ impl WriteTx for Tx<'_> {
         Ok(())
     }
 
-    async fn insert_idempotency(
-        &mut self,
-        key: &IdempotencyKey,
-        status: u16,
-        receipt: &str,
-        at: DateTime<Utc>,
-    ) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO idempotency_keys (user_id, key, request_hash, status, receipt, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(key.user.as_uuid())
-        .bind(&key.key)
-        .bind(&key.request_hash)
-        .bind(i64::from(status))
-        .bind(receipt)
-        .bind(ms(at))
-        .execute(&mut *self.0)
-        .await
-        .map_err(write_error)?;
+    async fn insert_idempotency(&mut self, records: &[IdempotencyRow]) -> StoreResult<()> {
+        for chunk in records.chunks(ROWS_PER_INSERT) {
+            let mut query = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO idempotency_keys (user_id, key, request_hash, status, receipt, created_at) ",
+            );
+            query.push_values(chunk, |mut row, r| {
+                row.push_bind(r.key.user.as_uuid())
+                    .push_bind(&r.key.key)
+                    .push_bind(&r.key.request_hash)
+                    .push_bind(i64::from(r.status))
+                    .push_bind(&r.receipt)
+                    .push_bind(ms(r.at));
+            });
+            query
+                .build()
+                .execute(&mut *self.0)
+                .await
+                .map_err(write_error)?;
+        }
         Ok(())
     }
 }

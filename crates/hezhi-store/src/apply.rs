@@ -9,6 +9,7 @@ use crate::write::{IdempotencyKey, WriteOp, WriteReceipt};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use hezhi_domain::{Case, CaseNumber, RegionCode, evolve, reported_event};
+use std::collections::BTreeMap;
 
 /// The statements of a write transaction, as one backend spells them.
 #[async_trait]
@@ -16,44 +17,167 @@ pub trait WriteTx: Send {
     async fn savepoint(&mut self) -> StoreResult<()>;
     async fn release_savepoint(&mut self) -> StoreResult<()>;
     async fn rollback_to_savepoint(&mut self) -> StoreResult<()>;
-    /// Advances the gap-free counter of `county` and `year` and returns the new value.
-    async fn next_case_number(&mut self, county: &RegionCode, year: i32) -> StoreResult<u32>;
-    async fn insert_case(&mut self, case: &CaseColumns) -> StoreResult<()>;
+    /// Advances the gap-free counter of `county` and `year` by `by` and returns the new last
+    /// number: the caller owns the numbers `last - by + 1 ..= last`.
+    async fn advance_case_counter(
+        &mut self,
+        county: &RegionCode,
+        year: i32,
+        by: u32,
+    ) -> StoreResult<u32>;
+    /// Inserts case rows, many per statement.
+    async fn insert_cases(&mut self, cases: &[CaseColumns]) -> StoreResult<()>;
     /// Replaces the row when its stored version is `expected_version`; `false` when not.
     async fn update_case(&mut self, case: &CaseColumns, expected_version: u32)
     -> StoreResult<bool>;
     async fn case_version(&mut self, county: &str, id: uuid::Uuid) -> StoreResult<Option<u32>>;
-    async fn insert_event(&mut self, event: &EventColumns) -> StoreResult<()>;
+    /// Inserts event rows, many per statement.
+    async fn insert_events(&mut self, events: &[EventColumns]) -> StoreResult<()>;
     /// Makes `case_units` list exactly the units of the case's current assignment.
     async fn replace_case_units(&mut self, case: &CaseColumns) -> StoreResult<()>;
-    async fn insert_idempotency(
-        &mut self,
-        key: &IdempotencyKey,
-        status: u16,
-        receipt: &str,
-        at: DateTime<Utc>,
-    ) -> StoreResult<()>;
+    /// Records idempotency keys with the receipts they answer, many per statement.
+    async fn insert_idempotency(&mut self, records: &[IdempotencyRow]) -> StoreResult<()>;
 }
 
-/// Runs each op in its own savepoint inside the caller's transaction: a refused op is
-/// rolled back alone and reported in its slot; the others stand.
+/// One idempotency record to insert.
+#[derive(Debug)]
+pub struct IdempotencyRow {
+    pub key: IdempotencyKey,
+    pub status: u16,
+    /// The receipt as JSON.
+    pub receipt: String,
+    pub at: DateTime<Utc>,
+}
+
+/// Runs a batch inside the caller's transaction and returns one result per op, in order.
+///
+/// New cases go in together: one counter update per county and year, one multi-row insert
+/// for the cases, one for their events and one for the idempotency keys. That is what makes a
+/// batch cheaper per case than a transaction per case. Should any of those statements fail
+/// (a tracking code or idempotency key already taken), the attempt is rolled back and every
+/// op runs alone in its own savepoint, so that a refused op is reported in its slot and the
+/// others stand.
 pub async fn apply_batch(
     tx: &mut dyn WriteTx,
     ops: Vec<WriteOp>,
 ) -> StoreResult<Vec<StoreResult<WriteReceipt>>> {
-    let mut results = Vec::with_capacity(ops.len());
-    for op in ops {
+    let creates: Vec<usize> = ops
+        .iter()
+        .enumerate()
+        .filter(|(_, op)| matches!(op, WriteOp::CreateCase { .. }))
+        .map(|(i, _)| i)
+        .collect();
+    let mut results: Vec<Option<StoreResult<WriteReceipt>>> = ops.iter().map(|_| None).collect();
+    if creates.len() > 1 {
         tx.savepoint().await?;
-        let result = apply_op(tx, op).await;
-        if result.is_ok() {
-            tx.release_savepoint().await?;
-        } else {
-            tx.rollback_to_savepoint().await?;
-            tx.release_savepoint().await?;
+        match create_together(tx, creates.iter().map(|&i| &ops[i])).await {
+            Ok(receipts) => {
+                tx.release_savepoint().await?;
+                for (&i, receipt) in creates.iter().zip(receipts) {
+                    results[i] = Some(Ok(receipt));
+                }
+            }
+            Err(error) => {
+                tracing::debug!(%error, "batched insert refused; applying ops one by one");
+                tx.rollback_to_savepoint().await?;
+                tx.release_savepoint().await?;
+            }
         }
-        results.push(result);
     }
-    Ok(results)
+    for (slot, op) in results.iter_mut().zip(ops) {
+        if slot.is_none() {
+            *slot = Some(apply_alone(tx, op).await?);
+        }
+    }
+    Ok(results.into_iter().flatten().collect())
+}
+
+/// Reports every case of `ops` (all `CreateCase`) with as few statements as possible.
+async fn create_together<'a>(
+    tx: &mut dyn WriteTx,
+    ops: impl Iterator<Item = &'a WriteOp>,
+) -> StoreResult<Vec<WriteReceipt>> {
+    let ops: Vec<_> = ops.collect();
+    // How many numbers each county-year needs, taken in one counter update each.
+    let mut wanted: BTreeMap<(RegionCode, i32), u32> = BTreeMap::new();
+    for op in &ops {
+        if let WriteOp::CreateCase { data, at, .. } = op {
+            *wanted
+                .entry((data.county(), Case::number_year(*at)))
+                .or_default() += 1;
+        }
+    }
+    let mut next: BTreeMap<(RegionCode, i32), u32> = BTreeMap::new();
+    for ((county, year), count) in wanted {
+        let last = tx.advance_case_counter(&county, year, count).await?;
+        next.insert((county, year), last + 1 - count);
+    }
+    let mut cases = Vec::with_capacity(ops.len());
+    let mut events = Vec::with_capacity(ops.len());
+    let mut keys = Vec::new();
+    let mut receipts = Vec::with_capacity(ops.len());
+    for op in ops {
+        let WriteOp::CreateCase {
+            id,
+            tracking_code,
+            data,
+            actor,
+            at,
+            idempotency,
+        } = op
+        else {
+            continue;
+        };
+        let county = data.county();
+        let year = Case::number_year(*at);
+        let sequence = next
+            .get_mut(&(county.clone(), year))
+            .ok_or_else(|| StoreError::Corrupt("no number was reserved for a county".into()))?;
+        let number = CaseNumber::new(county, year, *sequence);
+        *sequence += 1;
+        let event = reported_event(
+            *id,
+            number,
+            tracking_code.clone(),
+            (**data).clone(),
+            actor,
+            *at,
+        );
+        let case = evolve(None, &event)
+            .ok_or_else(|| StoreError::Corrupt("a report did not make a case".into()))?;
+        let columns = CaseColumns::of(&case)?;
+        events.push(EventColumns::of(&columns.county, &event)?);
+        cases.push(columns);
+        let receipt = WriteReceipt::of(&case);
+        if let Some(key) = idempotency {
+            keys.push(IdempotencyRow {
+                key: key.clone(),
+                status: 201,
+                receipt: codec::to_json(&receipt)?,
+                at: *at,
+            });
+        }
+        receipts.push(receipt);
+    }
+    tx.insert_cases(&cases).await?;
+    tx.insert_events(&events).await?;
+    if !keys.is_empty() {
+        tx.insert_idempotency(&keys).await?;
+    }
+    Ok(receipts)
+}
+
+/// Applies one op in its own savepoint; a refusal rolls back that op only.
+async fn apply_alone(tx: &mut dyn WriteTx, op: WriteOp) -> StoreResult<StoreResult<WriteReceipt>> {
+    tx.savepoint().await?;
+    let result = apply_op(tx, op).await;
+    if result.is_ok() {
+        tx.release_savepoint().await?;
+    } else {
+        tx.rollback_to_savepoint().await?;
+        tx.release_savepoint().await?;
+    }
+    Ok(result)
 }
 
 async fn apply_op(tx: &mut dyn WriteTx, op: WriteOp) -> StoreResult<WriteReceipt> {
@@ -69,14 +193,14 @@ async fn apply_op(tx: &mut dyn WriteTx, op: WriteOp) -> StoreResult<WriteReceipt
         } => {
             let county = data.county();
             let year = Case::number_year(at);
-            let sequence = tx.next_case_number(&county, year).await?;
+            let sequence = tx.advance_case_counter(&county, year, 1).await?;
             let number = CaseNumber::new(county, year, sequence);
             let event = reported_event(id, number, tracking_code, *data, &actor, at);
             let case = evolve(None, &event)
                 .ok_or_else(|| StoreError::Corrupt("a report did not make a case".into()))?;
             let columns = CaseColumns::of(&case)?;
-            tx.insert_case(&columns).await?;
-            tx.insert_event(&EventColumns::of(&columns.county, &event)?)
+            tx.insert_cases(std::slice::from_ref(&columns)).await?;
+            tx.insert_events(&[EventColumns::of(&columns.county, &event)?])
                 .await?;
             finish(tx, &case, idempotency.as_ref(), status).await
         }
@@ -96,10 +220,11 @@ async fn apply_op(tx: &mut dyn WriteTx, op: WriteOp) -> StoreResult<WriteReceipt
                     },
                 });
             }
-            for event in &events {
-                tx.insert_event(&EventColumns::of(&columns.county, event)?)
-                    .await?;
-            }
+            let events = events
+                .iter()
+                .map(|event| EventColumns::of(&columns.county, event))
+                .collect::<StoreResult<Vec<_>>>()?;
+            tx.insert_events(&events).await?;
             tx.replace_case_units(&columns).await?;
             finish(tx, &case, idempotency.as_ref(), status).await
         }
@@ -115,8 +240,13 @@ async fn finish(
 ) -> StoreResult<WriteReceipt> {
     let receipt = WriteReceipt::of(case);
     if let Some(key) = idempotency {
-        tx.insert_idempotency(key, status, &codec::to_json(&receipt)?, case.updated_at)
-            .await?;
+        let row = IdempotencyRow {
+            key: key.clone(),
+            status,
+            receipt: codec::to_json(&receipt)?,
+            at: case.updated_at,
+        };
+        tx.insert_idempotency(&[row]).await?;
     }
     Ok(receipt)
 }

@@ -693,3 +693,63 @@ async fn categories(store: Arc<dyn Store>) {
             .is_none()
     );
 }
+
+async fn batch_of_reports_numbered(store: Arc<dyn Store>) {
+    let ops: Vec<_> = (0..5)
+        .map(|i| {
+            create_op(
+                if i % 2 == 0 {
+                    "370821001001"
+                } else {
+                    "370822001001"
+                },
+                "neighbour",
+                at(20, 9),
+            )
+        })
+        .collect();
+    let results = store.write_batch(ops).await.expect("transaction");
+    let numbers: Vec<String> = results
+        .into_iter()
+        .map(|r| r.expect("created").number.to_string())
+        .collect();
+    assert_eq!(
+        numbers,
+        [
+            "370821-2026-000001",
+            "370822-2026-000001",
+            "370821-2026-000002",
+            "370822-2026-000002",
+            "370821-2026-000003",
+        ]
+    );
+    let (cases, events) = store.count_cases_and_events().await.expect("count");
+    assert!(cases >= 5 && events >= 5);
+}
+
+async fn refused_report_in_batch(store: Arc<dyn Store>) {
+    let first = create(&store, create_op("370823001001", "neighbour", at(21, 9))).await;
+    let (cases_before, events_before) = store.count_cases_and_events().await.expect("count");
+    let mut duplicate = create_op("370823001001", "neighbour", at(21, 10));
+    if let WriteOp::CreateCase { tracking_code, .. } = &mut duplicate {
+        *tracking_code = first.tracking_code.clone();
+    }
+    let ops = vec![
+        create_op("370823001001", "neighbour", at(21, 10)),
+        duplicate,
+        create_op("370823001001", "neighbour", at(21, 11)),
+    ];
+    let results = store.write_batch(ops).await.expect("transaction");
+    assert!(
+        matches!(results[1], Err(StoreError::Duplicate("tracking_code"))),
+        "{:?}",
+        results[1]
+    );
+    let numbers: Vec<String> = [&results[0], &results[2]]
+        .iter()
+        .map(|r| r.as_ref().expect("created").number.to_string())
+        .collect();
+    assert_eq!(numbers, ["370823-2026-000002", "370823-2026-000003"]);
+    let (cases, events) = store.count_cases_and_events().await.expect("count");
+    assert_eq!((cases, events), (cases_before + 2, events_before + 2));
+}

@@ -9,7 +9,7 @@ use crate::error::StoreError;
 use crate::traits::CaseWriter;
 use crate::write::{WriteOp, WriteReceipt};
 use std::sync::Arc;
-use tokio::sync::{Mutex, mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 type Reply = oneshot::Sender<Result<WriteReceipt, StoreError>>;
@@ -35,7 +35,9 @@ impl Default for GroupCommitConfig {
 }
 
 pub struct GroupCommit {
-    sender: mpsc::Sender<(WriteOp, Reply)>,
+    /// One queue per worker; a county's writes always go to the same worker, so parallel
+    /// workers never wait on each other's county counters and locks.
+    senders: Vec<mpsc::Sender<(WriteOp, Reply)>>,
     workers: Vec<JoinHandle<()>>,
 }
 
@@ -50,22 +52,27 @@ impl std::fmt::Debug for GroupCommit {
 impl GroupCommit {
     /// Starts the workers on the current tokio runtime.
     pub fn start(writer: Arc<dyn CaseWriter>, config: GroupCommitConfig) -> Self {
-        let (sender, receiver) = mpsc::channel(config.queue.max(1));
-        let receiver = Arc::new(Mutex::new(receiver));
-        let workers = (0..config.workers.max(1))
+        let workers = config.workers.max(1);
+        let (senders, workers) = (0..workers)
             .map(|_| {
-                let receiver = Arc::clone(&receiver);
-                let writer = Arc::clone(&writer);
-                tokio::spawn(run_worker(writer, receiver, config.max_batch.max(1)))
+                let (sender, receiver) = mpsc::channel(config.queue.max(1));
+                let worker = tokio::spawn(run_worker(
+                    Arc::clone(&writer),
+                    receiver,
+                    config.max_batch.max(1),
+                ));
+                (sender, worker)
             })
-            .collect();
-        Self { sender, workers }
+            .unzip();
+        Self { senders, workers }
     }
 
     /// Queues one op and waits until the batch that carries it is durable.
     pub async fn submit(&self, op: WriteOp) -> Result<WriteReceipt, StoreError> {
         let (reply, answer) = oneshot::channel();
-        self.sender
+        let county: usize = op.county().as_str().parse().unwrap_or(0);
+        let sender = &self.senders[county % self.senders.len()];
+        sender
             .send((op, reply))
             .await
             .map_err(|_| StoreError::ShuttingDown)?;
@@ -74,7 +81,7 @@ impl GroupCommit {
 
     /// Stops taking ops, commits everything queued, and waits for the workers.
     pub async fn close(self) {
-        drop(self.sender);
+        drop(self.senders);
         for worker in self.workers {
             if let Err(error) = worker.await {
                 tracing::error!(%error, "group commit worker failed");
@@ -85,22 +92,18 @@ impl GroupCommit {
 
 async fn run_worker(
     writer: Arc<dyn CaseWriter>,
-    receiver: Arc<Mutex<mpsc::Receiver<(WriteOp, Reply)>>>,
+    mut receiver: mpsc::Receiver<(WriteOp, Reply)>,
     max_batch: usize,
 ) {
     loop {
-        let mut batch = Vec::new();
-        {
-            let mut receiver = receiver.lock().await;
-            let Some(first) = receiver.recv().await else {
-                return;
-            };
-            batch.push(first);
-            while batch.len() < max_batch {
-                match receiver.try_recv() {
-                    Ok(next) => batch.push(next),
-                    Err(_) => break,
-                }
+        let Some(first) = receiver.recv().await else {
+            return;
+        };
+        let mut batch = vec![first];
+        while batch.len() < max_batch {
+            match receiver.try_recv() {
+                Ok(next) => batch.push(next),
+                Err(_) => break,
             }
         }
         let (ops, replies): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
