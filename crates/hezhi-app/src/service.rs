@@ -17,7 +17,7 @@ use hezhi_store::{
     PageRequest, Region, Store, StoreError, Unit, User, WriteOp, WriteReceipt,
 };
 use sha2::{Digest, Sha256};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, PoisonError, RwLock};
 
 /// The answer to a write: the receipt, the HTTP status it carries, and whether it is the
@@ -44,7 +44,13 @@ pub struct App {
     clock: Arc<dyn Clock>,
     in_flight: InFlight,
     known: KnownReferences,
+    /// Recently checked API tokens: hash → (actor, when checked).
+    tokens: RwLock<HashMap<String, (Actor, DateTime<Utc>)>>,
 }
+
+/// How long a checked API token is trusted without asking the database again.
+pub const TOKEN_CACHE_TTL: chrono::Duration = chrono::Duration::seconds(5);
+const TOKEN_CACHE_CAPACITY: usize = 10_000;
 
 /// Regions and categories seen to exist. Neither is ever deleted, so a positive answer stays
 /// true and saves a read on every report; a negative one is always asked again.
@@ -93,6 +99,7 @@ impl App {
             clock,
             in_flight: InFlight::default(),
             known: KnownReferences::default(),
+            tokens: RwLock::default(),
         }
     }
 
@@ -135,13 +142,30 @@ impl App {
     // ---- who is asking ----------------------------------------------------------------
 
     /// The actor behind an API token.
+    ///
+    /// A token found valid is remembered for [`TOKEN_CACHE_TTL`], which spares a read on
+    /// every request; a token revoked in the database stops working within that time.
     pub async fn authenticate(&self, token: &str) -> Result<Actor, AppError> {
+        let hash = token_hash(token);
+        let now = self.now();
+        if let Some((actor, checked_at)) = read_lock(&self.tokens).get(&hash)
+            && now - *checked_at < TOKEN_CACHE_TTL
+            && now >= *checked_at
+        {
+            return Ok(actor.clone());
+        }
         let user = self
             .store
-            .user_by_token_hash(&token_hash(token))
+            .user_by_token_hash(&hash)
             .await?
             .ok_or(AppError::Unauthenticated)?;
-        Ok(actor_of(&user))
+        let actor = actor_of(&user);
+        let mut tokens = write_lock(&self.tokens);
+        if tokens.len() >= TOKEN_CACHE_CAPACITY {
+            tokens.clear();
+        }
+        tokens.insert(hash, (actor.clone(), now));
+        Ok(actor)
     }
 
     // ---- cases ------------------------------------------------------------------------

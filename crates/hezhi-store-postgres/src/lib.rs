@@ -11,7 +11,8 @@ use hezhi_store::codec::{self, CaseColumns, EventColumns};
 use hezhi_store::{
     ApiTokenRecord, CaseFilter, CaseReader, CaseWriter, Category, CategoryStore, IdempotencyRecord,
     IdempotencyRow, Page, PageRequest, Region, RegionStore, Store, StoreError, StoreResult, Unit,
-    UnitStore, User, UserStore, WriteOp, WriteReceipt, WriteTx, apply_batch,
+    UnitStore, User, UserStore, WriteOp, WriteReceipt, WriteTx, all_reports, apply_batch,
+    reports_together,
 };
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions, PgRow};
 use sqlx::{Connection, Executor, Postgres, QueryBuilder, Row};
@@ -188,24 +189,33 @@ fn write_error(error: sqlx::Error) -> StoreError {
 ///
 /// Batches commit in parallel. Were each op to lock as it goes, batch A creating cases in
 /// counties X then Y and batch B in Y then X would deadlock, and PostgreSQL would fail one
-/// of them after a second. Locking everything up front, sorted, makes that impossible.
+/// of them after a second. Locking everything up front, sorted, makes that impossible; a
+/// batch of reports alone ([`reports_together`]) advances its counters in the same sorted
+/// order and needs nothing more.
 async fn lock_in_order(conn: &mut PgConnection, ops: &[WriteOp]) -> StoreResult<()> {
-    let counters: BTreeSet<(i32, i32)> = ops
+    let counters: BTreeSet<(String, i32)> = ops
         .iter()
         .filter_map(|op| match op {
             WriteOp::CreateCase { data, at, .. } => {
-                Some((counter_lock_key(&data.county()), Case::number_year(*at)))
+                Some((data.county().to_string(), Case::number_year(*at)))
             }
             WriteOp::AppendEvents { .. } => None,
         })
         .collect();
-    for (county, year) in counters {
-        sqlx::query("SELECT pg_advisory_xact_lock($1, $2)")
-            .bind(county)
-            .bind(year)
-            .execute(&mut *conn)
-            .await
-            .map_err(db_error)?;
+    if !counters.is_empty() {
+        let (counties, years): (Vec<String>, Vec<i32>) = counters.into_iter().unzip();
+        // An upsert that changes nothing still locks each row, in the order of the SELECT.
+        sqlx::query(
+            "INSERT INTO case_counters (county, year, last)
+             SELECT county, year, 0 FROM UNNEST($1::text[], $2::int[]) AS t (county, year)
+             ORDER BY county, year
+             ON CONFLICT (county, year) DO UPDATE SET last = case_counters.last",
+        )
+        .bind(counties)
+        .bind(years)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_error)?;
     }
     let (counties, ids): (Vec<String>, Vec<uuid::Uuid>) = ops
         .iter()
@@ -231,12 +241,6 @@ async fn lock_in_order(conn: &mut PgConnection, ops: &[WriteOp]) -> StoreResult<
         .map_err(db_error)?;
     }
     Ok(())
-}
-
-/// The first key of a counter's advisory lock: the county code is six digits, so it is its
-/// own key. The migration lock uses a negative key and never collides with it.
-fn counter_lock_key(county: &RegionCode) -> i32 {
-    county.as_str().parse().unwrap_or(0)
 }
 
 /// One write transaction's statements in PostgreSQL's SQL.
@@ -290,33 +294,9 @@ impl WriteTx for Tx<'_> {
 
     async fn insert_cases(&mut self, cases: &[CaseColumns]) -> StoreResult<()> {
         for chunk in cases.chunks(ROWS_PER_INSERT) {
-            let mut query = QueryBuilder::<Postgres>::new(
-                "INSERT INTO cases (county, id, number, tracking_code, state, kind, category,
-                    region, urgency, reported_by, due_at, version, reported_at, updated_at, data) ",
-            );
-            query.push_values(chunk, |mut row, c| {
-                row.push_bind(&c.county)
-                    .push_bind(c.id)
-                    .push_bind(&c.number)
-                    .push_bind(&c.tracking_code)
-                    .push_bind(&c.state)
-                    .push_bind(&c.kind)
-                    .push_bind(&c.category)
-                    .push_bind(&c.region)
-                    .push_bind(&c.urgency)
-                    .push_bind(c.reported_by)
-                    .push_bind(c.due_at.map(ms))
-                    .push_bind(c.version)
-                    .push_bind(ms(c.reported_at))
-                    .push_bind(ms(c.updated_at))
-                    .push_bind(&c.data)
-                    .push_unseparated("::jsonb");
-            });
-            query
-                .build()
-                .execute(&mut *self.0)
-                .await
-                .map_err(write_error)?;
+            let mut query = QueryBuilder::new("");
+            push_insert_cases(&mut query, chunk);
+            execute(self.0, query).await?;
         }
         Ok(())
     }
@@ -357,25 +337,9 @@ impl WriteTx for Tx<'_> {
 
     async fn insert_events(&mut self, events: &[EventColumns]) -> StoreResult<()> {
         for chunk in events.chunks(ROWS_PER_INSERT) {
-            let mut query = QueryBuilder::<Postgres>::new(
-                "INSERT INTO case_events (county, case_id, sequence, type, at, actor, role, payload) ",
-            );
-            query.push_values(chunk, |mut row, e| {
-                row.push_bind(&e.county)
-                    .push_bind(e.case_id)
-                    .push_bind(e.sequence)
-                    .push_bind(e.event_type)
-                    .push_bind(ms(e.at))
-                    .push_bind(e.actor)
-                    .push_bind(e.role)
-                    .push_bind(&e.payload)
-                    .push_unseparated("::jsonb");
-            });
-            query
-                .build()
-                .execute(&mut *self.0)
-                .await
-                .map_err(write_error)?;
+            let mut query = QueryBuilder::new("");
+            push_insert_events(&mut query, chunk);
+            execute(self.0, query).await?;
         }
         Ok(())
     }
@@ -407,26 +371,105 @@ impl WriteTx for Tx<'_> {
 
     async fn insert_idempotency(&mut self, records: &[IdempotencyRow]) -> StoreResult<()> {
         for chunk in records.chunks(ROWS_PER_INSERT) {
-            let mut query = QueryBuilder::<Postgres>::new(
-                "INSERT INTO idempotency_keys (user_id, key, request_hash, status, receipt, created_at) ",
-            );
-            query.push_values(chunk, |mut row, r| {
-                row.push_bind(r.key.user.as_uuid())
-                    .push_bind(&r.key.key)
-                    .push_bind(&r.key.request_hash)
-                    .push_bind(i32::from(r.status))
-                    .push_bind(&r.receipt)
-                    .push_unseparated("::jsonb")
-                    .push_bind(ms(r.at));
-            });
-            query
-                .build()
-                .execute(&mut *self.0)
-                .await
-                .map_err(write_error)?;
+            let mut query = QueryBuilder::new("");
+            push_insert_idempotency(&mut query, chunk);
+            execute(self.0, query).await?;
         }
         Ok(())
     }
+
+    /// One statement for the whole batch (data-modifying CTEs): a round trip per batch
+    /// rather than three.
+    async fn insert_reports(
+        &mut self,
+        cases: &[CaseColumns],
+        events: &[EventColumns],
+        keys: &[IdempotencyRow],
+    ) -> StoreResult<()> {
+        if cases.len() > ROWS_PER_INSERT || keys.len() > ROWS_PER_INSERT {
+            self.insert_cases(cases).await?;
+            self.insert_events(events).await?;
+            return self.insert_idempotency(keys).await;
+        }
+        let mut query = QueryBuilder::new("WITH new_cases AS (");
+        push_insert_cases(&mut query, cases);
+        query.push(" RETURNING 1), new_events AS (");
+        push_insert_events(&mut query, events);
+        query.push(" RETURNING 1) ");
+        if keys.is_empty() {
+            query.push(
+                "SELECT (SELECT count(*) FROM new_cases) + (SELECT count(*) FROM new_events)",
+            );
+        } else {
+            push_insert_idempotency(&mut query, keys);
+        }
+        execute(self.0, query).await
+    }
+}
+
+/// Appends `INSERT INTO cases (…) VALUES …` for `cases` to `query`.
+fn push_insert_cases(query: &mut QueryBuilder<Postgres>, cases: &[CaseColumns]) {
+    query.push(
+        "INSERT INTO cases (county, id, number, tracking_code, state, kind, category,
+            region, urgency, reported_by, due_at, version, reported_at, updated_at, data) ",
+    );
+    query.push_values(cases, |mut row, c| {
+        row.push_bind(&c.county)
+            .push_bind(c.id)
+            .push_bind(&c.number)
+            .push_bind(&c.tracking_code)
+            .push_bind(&c.state)
+            .push_bind(&c.kind)
+            .push_bind(&c.category)
+            .push_bind(&c.region)
+            .push_bind(&c.urgency)
+            .push_bind(c.reported_by)
+            .push_bind(c.due_at.map(ms))
+            .push_bind(c.version)
+            .push_bind(ms(c.reported_at))
+            .push_bind(ms(c.updated_at))
+            .push_bind(&c.data)
+            .push_unseparated("::jsonb");
+    });
+}
+
+/// Appends `INSERT INTO case_events (…) VALUES …` for `events` to `query`.
+fn push_insert_events(query: &mut QueryBuilder<Postgres>, events: &[EventColumns]) {
+    query.push(
+        "INSERT INTO case_events (county, case_id, sequence, type, at, actor, role, payload) ",
+    );
+    query.push_values(events, |mut row, e| {
+        row.push_bind(&e.county)
+            .push_bind(e.case_id)
+            .push_bind(e.sequence)
+            .push_bind(e.event_type)
+            .push_bind(ms(e.at))
+            .push_bind(e.actor)
+            .push_bind(e.role)
+            .push_bind(&e.payload)
+            .push_unseparated("::jsonb");
+    });
+}
+
+/// Appends `INSERT INTO idempotency_keys (…) VALUES …` for `records` to `query`.
+fn push_insert_idempotency(query: &mut QueryBuilder<Postgres>, records: &[IdempotencyRow]) {
+    query.push(
+        "INSERT INTO idempotency_keys (user_id, key, request_hash, status, receipt, created_at) ",
+    );
+    query.push_values(records, |mut row, r| {
+        row.push_bind(r.key.user.as_uuid())
+            .push_bind(&r.key.key)
+            .push_bind(&r.key.request_hash)
+            .push_bind(i32::from(r.status))
+            .push_bind(&r.receipt)
+            .push_unseparated("::jsonb")
+            .push_bind(ms(r.at));
+    });
+}
+
+async fn execute(conn: &mut PgConnection, mut query: QueryBuilder<Postgres>) -> StoreResult<()> {
+    query.build().execute(conn).await.map_err(write_error)?;
+    Ok(())
 }
 
 fn decode_case(row: &PgRow) -> StoreResult<Case> {
@@ -649,6 +692,19 @@ impl CaseReader for PostgresStore {
 #[async_trait]
 impl CaseWriter for PostgresStore {
     async fn write_batch(&self, ops: Vec<WriteOp>) -> StoreResult<Vec<StoreResult<WriteReceipt>>> {
+        if all_reports(&ops) {
+            let mut tx = self.pool.begin().await.map_err(db_error)?;
+            match reports_together(&mut Tx(&mut tx), &ops).await {
+                Ok(receipts) => {
+                    tx.commit().await.map_err(db_error)?;
+                    return Ok(receipts.into_iter().map(Ok).collect());
+                }
+                Err(error) => {
+                    tracing::debug!(%error, "reports refused together; applying them one by one");
+                    tx.rollback().await.map_err(db_error)?;
+                }
+            }
+        }
         let mut tx = self.pool.begin().await.map_err(db_error)?;
         lock_in_order(&mut tx, &ops).await?;
         let results = apply_batch(&mut Tx(&mut tx), ops).await?;

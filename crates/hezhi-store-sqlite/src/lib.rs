@@ -11,7 +11,8 @@ use hezhi_store::codec::{self, CaseColumns, EventColumns};
 use hezhi_store::{
     ApiTokenRecord, CaseFilter, CaseReader, CaseWriter, Category, CategoryStore, IdempotencyRecord,
     IdempotencyRow, Page, PageRequest, Region, RegionStore, Store, StoreError, StoreResult, Unit,
-    UnitStore, User, UserStore, WriteOp, WriteReceipt, WriteTx, apply_batch,
+    UnitStore, User, UserStore, WriteOp, WriteReceipt, WriteTx, all_reports, apply_batch,
+    reports_together,
 };
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
@@ -479,6 +480,23 @@ impl CaseReader for SqliteStore {
 #[async_trait]
 impl CaseWriter for SqliteStore {
     async fn write_batch(&self, ops: Vec<WriteOp>) -> StoreResult<Vec<StoreResult<WriteReceipt>>> {
+        if all_reports(&ops) {
+            let mut tx = self
+                .writer
+                .begin_with("BEGIN IMMEDIATE")
+                .await
+                .map_err(db_error)?;
+            match reports_together(&mut Tx(&mut tx), &ops).await {
+                Ok(receipts) => {
+                    tx.commit().await.map_err(db_error)?;
+                    return Ok(receipts.into_iter().map(Ok).collect());
+                }
+                Err(error) => {
+                    tracing::debug!(%error, "reports refused together; applying them one by one");
+                    tx.rollback().await.map_err(db_error)?;
+                }
+            }
+        }
         let mut tx = self
             .writer
             .begin_with("BEGIN IMMEDIATE")

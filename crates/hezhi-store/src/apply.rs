@@ -37,6 +37,22 @@ pub trait WriteTx: Send {
     async fn replace_case_units(&mut self, case: &CaseColumns) -> StoreResult<()>;
     /// Records idempotency keys with the receipts they answer, many per statement.
     async fn insert_idempotency(&mut self, records: &[IdempotencyRow]) -> StoreResult<()>;
+
+    /// Inserts new cases with their report events and idempotency keys. A backend that can
+    /// do it in fewer round trips than three inserts overrides this.
+    async fn insert_reports(
+        &mut self,
+        cases: &[CaseColumns],
+        events: &[EventColumns],
+        keys: &[IdempotencyRow],
+    ) -> StoreResult<()> {
+        self.insert_cases(cases).await?;
+        self.insert_events(events).await?;
+        if !keys.is_empty() {
+            self.insert_idempotency(keys).await?;
+        }
+        Ok(())
+    }
 }
 
 /// One idempotency record to insert.
@@ -90,6 +106,27 @@ pub async fn apply_batch(
         }
     }
     Ok(results.into_iter().flatten().collect())
+}
+
+/// Whether every op of a batch reports a new case: the common batch under load, which
+/// backends first try with [`reports_together`] in a transaction of its own.
+pub fn all_reports(ops: &[WriteOp]) -> bool {
+    !ops.is_empty()
+        && ops
+            .iter()
+            .all(|op| matches!(op, WriteOp::CreateCase { .. }))
+}
+
+/// Reports every case of `ops` with as few statements as possible: one counter update per
+/// county and year (taken in sorted order, so two such batches never deadlock) and the rows
+/// of all cases, events and idempotency keys through [`WriteTx::insert_reports`]. Any
+/// failure leaves the transaction unusable: the caller rolls it back and falls back to
+/// [`apply_batch`]. Ops that are not reports are ignored.
+pub async fn reports_together(
+    tx: &mut dyn WriteTx,
+    ops: &[WriteOp],
+) -> StoreResult<Vec<WriteReceipt>> {
+    create_together(tx, ops.iter()).await
 }
 
 /// Reports every case of `ops` (all `CreateCase`) with as few statements as possible.
@@ -159,11 +196,7 @@ async fn create_together<'a>(
         }
         receipts.push(receipt);
     }
-    tx.insert_cases(&cases).await?;
-    tx.insert_events(&events).await?;
-    if !keys.is_empty() {
-        tx.insert_idempotency(&keys).await?;
-    }
+    tx.insert_reports(&cases, &events, &keys).await?;
     Ok(receipts)
 }
 

@@ -36,12 +36,14 @@ pub const SCENARIOS: &[(&str, Scenario)] = &[
     ("an_idempotency_key_is_recorded_once", |s| {
         Box::pin(idempotency_key_recorded_once(s))
     }),
-    ("a_batch_of_reports_is_numbered_in_order_without_gaps", |s| {
-        Box::pin(batch_of_reports_numbered(s))
-    }),
-    ("a_refused_report_in_a_batch_leaves_the_others_and_no_gap", |s| {
-        Box::pin(refused_report_in_batch(s))
-    }),
+    (
+        "a_batch_of_reports_is_numbered_in_order_without_gaps",
+        |s| Box::pin(batch_of_reports_numbered(s)),
+    ),
+    (
+        "a_refused_report_in_a_batch_leaves_the_others_and_no_gap",
+        |s| Box::pin(refused_report_in_batch(s)),
+    ),
     ("a_duplicate_tracking_code_is_refused", |s| {
         Box::pin(duplicate_tracking_code(s))
     }),

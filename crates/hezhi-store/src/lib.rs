@@ -11,7 +11,7 @@ pub mod write;
 #[cfg(feature = "contract")]
 pub mod contract;
 
-pub use apply::{IdempotencyRow, WriteTx, apply_batch};
+pub use apply::{IdempotencyRow, WriteTx, all_reports, apply_batch, reports_together};
 pub use error::StoreError;
 pub use group_commit::{GroupCommit, GroupCommitConfig};
 pub use model::*;
