@@ -16,7 +16,7 @@
 use anyhow::{Context, anyhow, bail, ensure};
 use async_trait::async_trait;
 use hezhi_app::service::actor_of;
-use hezhi_app::{App, CaseInput, Clock, NewUser, PartyInput, SystemClock};
+use hezhi_app::{App, CaseInput, Clock, NewUser, SystemClock};
 use hezhi_domain::{
     Actor, Case, CaseId, CaseKind, CategoryCode, Event, RegionCode, RegionLevel, Role,
     TrackingCode, UnitId, UserId,
@@ -29,7 +29,6 @@ use hezhi_store::{
 use hezhi_store_postgres::PostgresStore;
 use hezhi_store_sqlite::SqliteStore;
 use indicatif::{ProgressBar, ProgressStyle};
-use serde::Deserialize;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -37,7 +36,6 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// The sample cases shipped with the binary; those of county 370811 are the bench's text.
-const SAMPLE_CASES: &str = include_str!("../../../data/sample_cases.jsonl");
 /// The county every bench case is reported in (任城区, 济宁市, 山东省).
 const COUNTY: &str = "370811";
 /// Where the bench user works: 许庄街道, the town of the sample cases of [`COUNTY`].
@@ -178,30 +176,6 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
 
 // ---- the cases ----------------------------------------------------------------------------
 
-#[derive(Debug, Deserialize)]
-struct SampleCase {
-    kind: String,
-    category: String,
-    channel: String,
-    region: String,
-    region_name: String,
-    title: String,
-    description: String,
-    parties: Vec<SampleParty>,
-    amount_yuan: Option<u64>,
-    people_involved: Option<u32>,
-    lat: Option<f64>,
-    lon: Option<f64>,
-}
-
-#[derive(Debug, Deserialize)]
-struct SampleParty {
-    role: String,
-    name: String,
-    phone: Option<String>,
-    id_number: Option<String>,
-}
-
 /// Reference data and case texts shared by every workload.
 #[derive(Debug)]
 struct Fixture {
@@ -216,14 +190,10 @@ struct Fixture {
 impl Fixture {
     fn new() -> anyhow::Result<Self> {
         let categories = crate::backend::shipped_categories()?;
-        let mut samples = Vec::new();
-        for line in SAMPLE_CASES.lines().filter(|l| !l.trim().is_empty()) {
-            let sample: SampleCase =
-                serde_json::from_str(line).context("data/sample_cases.jsonl")?;
-            if sample.region.starts_with(TOWN) {
-                samples.push(sample);
-            }
-        }
+        let samples: Vec<_> = crate::samples::load()?
+            .into_iter()
+            .filter(|sample| sample.region.starts_with(TOWN))
+            .collect();
         ensure!(!samples.is_empty(), "no sample case in town {TOWN}");
 
         let code = |c: &str| RegionCode::parse(c).with_context(|| format!("region {c}"));
@@ -255,19 +225,7 @@ impl Fixture {
         ];
         let mut inputs = Vec::new();
         for sample in samples {
-            let kind = hezhi_app::input::parse_enum::<CaseKind>("kind", &sample.kind)?;
-            let category = categories
-                .iter()
-                .find(|c| c.kind == kind && c.name_zh == sample.category)
-                .or_else(|| {
-                    categories
-                        .iter()
-                        .find(|c| c.kind == kind && c.code.as_str() == "other")
-                })
-                .map(|c| c.code.to_string())
-                .ok_or_else(|| {
-                    anyhow!("no category {} of kind {}", sample.category, kind_of(kind))
-                })?;
+            let category = sample.category_code(&categories)?;
             if !regions.iter().any(|r| r.code.as_str() == sample.region) {
                 regions.push(Region {
                     code: code(&sample.region)?,
@@ -276,33 +234,7 @@ impl Fixture {
                     parent: Some(code(TOWN)?),
                 });
             }
-            let input = CaseInput {
-                kind: sample.kind,
-                category,
-                channel: sample.channel,
-                region: sample.region,
-                address: None,
-                position: sample
-                    .lat
-                    .zip(sample.lon)
-                    .map(|(lat, lon)| hezhi_app::input::PositionInput { lat, lon }),
-                title: sample.title,
-                description: sample.description,
-                parties: sample
-                    .parties
-                    .into_iter()
-                    .map(|p| PartyInput {
-                        role: p.role,
-                        name: p.name,
-                        phone: p.phone,
-                        id_number: p.id_number,
-                        address: None,
-                    })
-                    .collect(),
-                amount_yuan: sample.amount_yuan,
-                people_involved: sample.people_involved,
-                case_leader: None,
-            };
+            let input = sample.input(&category, &code(&sample.region)?);
             input
                 .parse()
                 .with_context(|| format!("sample case {}", input.title))?;
@@ -346,13 +278,6 @@ impl Fixture {
             })
             .collect()
     }
-}
-
-fn kind_of(kind: CaseKind) -> String {
-    serde_json::to_value(kind)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
 }
 
 /// The `index`th of a sequence of values that are distinct modulo 10⁹ (tracking codes keep

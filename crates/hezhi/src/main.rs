@@ -4,6 +4,7 @@ mod backend;
 mod bench;
 mod config;
 mod import;
+mod samples;
 mod seed;
 mod serve;
 

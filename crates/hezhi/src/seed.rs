@@ -5,46 +5,20 @@
 
 use crate::config::Config;
 use crate::import;
+use crate::samples::{self, SampleCase};
 use anyhow::{Context, anyhow};
 use chrono::{DateTime, Duration, Utc};
 use hezhi_app::service::actor_of;
-use hezhi_app::{App, CaseInput, Clock, ManualClock, NewUser, PartyInput, SystemClock};
+use hezhi_app::{App, Clock, ManualClock, NewUser, SystemClock};
 use hezhi_domain::{
     Actor, CaseKind, CaseState, CategoryCode, Command, Complexity, Outcome, ReferralChannel,
     RegionCode, RegionLevel, Role, Satisfaction, UnitId, UnitKind, Urgency,
 };
 use hezhi_store::{Region, Store, Unit};
-use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-
-const SAMPLE_CASES: &str = include_str!("../../../data/sample_cases.jsonl");
-
-#[derive(Debug, Deserialize)]
-struct SampleCase {
-    kind: String,
-    category: String,
-    channel: String,
-    region: String,
-    title: String,
-    description: String,
-    parties: Vec<SampleParty>,
-    amount_yuan: Option<u64>,
-    people_involved: Option<u32>,
-    urgency_hint: String,
-    lat: Option<f64>,
-    lon: Option<f64>,
-}
-
-#[derive(Debug, Deserialize)]
-struct SampleParty {
-    role: String,
-    name: String,
-    phone: Option<String>,
-    id_number: Option<String>,
-}
 
 pub fn tokens_path(config: &Config) -> PathBuf {
     config.data_dir.join("demo-tokens.txt")
@@ -122,12 +96,7 @@ struct Demo {
 }
 
 pub async fn demo(store: Arc<dyn Store>, config: &Config) -> anyhow::Result<String> {
-    let samples: Vec<SampleCase> = SAMPLE_CASES
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(serde_json::from_str)
-        .collect::<Result<_, _>>()
-        .context("data/sample_cases.jsonl")?;
+    let samples = samples::load()?;
     let villages: Vec<RegionCode> = samples
         .iter()
         .map(|s| RegionCode::parse(&s.region))
@@ -366,18 +335,8 @@ impl Demo {
         for (index, sample) in samples.iter().enumerate() {
             self.clock
                 .set(start + step * i32::try_from(index).unwrap_or(0));
-            let kind = hezhi_app::input::parse_enum::<CaseKind>("kind", &sample.kind)?;
-            let category = categories
-                .iter()
-                .find(|c| c.kind == kind && c.name_zh == sample.category)
-                .or_else(|| {
-                    categories
-                        .iter()
-                        .find(|c| c.kind == kind && c.code.as_str() == "other")
-                })
-                .or_else(|| categories.iter().find(|c| c.kind == kind))
-                .map(|c| c.code.clone())
-                .ok_or_else(|| anyhow!("no category for kind {}", sample.kind))?;
+            let kind = sample.kind()?;
+            let category = sample.category_code(&categories)?;
             let state = self
                 .drive(index, sample, kind, &category)
                 .await
@@ -418,33 +377,7 @@ impl Demo {
             "online" => (self.actor("resident-demo")?, village.clone()),
             _ => (clerk.clone(), village.clone()),
         };
-        let input = CaseInput {
-            kind: sample.kind.clone(),
-            category: category.to_string(),
-            channel: sample.channel.clone(),
-            region: region.to_string(),
-            address: None,
-            position: sample
-                .lat
-                .zip(sample.lon)
-                .map(|(lat, lon)| hezhi_app::input::PositionInput { lat, lon }),
-            title: sample.title.clone(),
-            description: sample.description.clone(),
-            parties: sample
-                .parties
-                .iter()
-                .map(|p| PartyInput {
-                    role: p.role.clone(),
-                    name: p.name.clone(),
-                    phone: p.phone.clone(),
-                    id_number: p.id_number.clone(),
-                    address: None,
-                })
-                .collect(),
-            amount_yuan: sample.amount_yuan,
-            people_involved: sample.people_involved,
-            case_leader: None,
-        };
+        let input = sample.input(category, &region);
         let receipt = self.app.report_case(&reporter, &input, None).await?.receipt;
         let id = receipt.id;
         let mut version = receipt.version;
