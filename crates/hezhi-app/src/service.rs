@@ -88,11 +88,23 @@ pub fn request_hash(parts: &[&[u8]]) -> String {
 impl App {
     /// Starts the write workers on the current tokio runtime.
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
+        let writer: Arc<dyn hezhi_store::CaseWriter> = store.clone();
+        let workers = store.writer_parallelism();
+        Self::with_writer(store, writer, workers, clock)
+    }
+
+    /// Like [`App::new`], with case writes going through `writer` (`workers` of them at a
+    /// time) rather than straight to `store`: for tools that observe or shape the write path.
+    pub fn with_writer(
+        store: Arc<dyn Store>,
+        writer: Arc<dyn hezhi_store::CaseWriter>,
+        workers: usize,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
         let config = GroupCommitConfig {
-            workers: store.writer_parallelism(),
+            workers,
             ..GroupCommitConfig::default()
         };
-        let writer: Arc<dyn hezhi_store::CaseWriter> = store.clone();
         Self {
             writes: GroupCommit::start(writer, config),
             store,

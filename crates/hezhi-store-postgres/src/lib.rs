@@ -9,9 +9,10 @@ use hezhi_domain::{
 };
 use hezhi_store::codec::{self, CaseColumns, EventColumns};
 use hezhi_store::{
-    ApiTokenRecord, CaseFilter, CaseReader, CaseWriter, Category, CategoryStore, IdempotencyRecord,
-    IdempotencyRow, Page, PageRequest, Region, RegionStore, Store, StoreError, StoreResult, Unit,
-    UnitStore, User, UserStore, WriteOp, WriteReceipt, WriteTx, all_reports, apply_batch,
+    ApiTokenRecord, AuditEntry, AuditFilter, AuditHash, AuditHead, AuditRecord, AuditStore,
+    CaseFilter, CaseReader, CaseWriter, Category, CategoryStore, IdempotencyRecord, IdempotencyRow,
+    Page, PageRequest, Region, RegionStore, Store, StoreError, StoreResult, Unit, UnitStore, User,
+    UserStore, WriteOp, WriteReceipt, WriteTx, all_reports, append_audit, apply_batch,
     reports_together,
 };
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions, PgRow};
@@ -47,6 +48,7 @@ pub struct PostgresStore {
     /// The schema made by [`PostgresStore::connect_fresh_schema`], which
     /// [`PostgresStore::drop_schema`] drops.
     fresh_schema: Option<String>,
+    audit_hash: AuditHash,
 }
 
 fn db_error(error: sqlx::Error) -> StoreError {
@@ -139,6 +141,7 @@ impl PostgresStore {
         Ok(Self {
             pool,
             fresh_schema: None,
+            audit_hash: AuditHash::default(),
         })
     }
 
@@ -366,6 +369,70 @@ impl WriteTx for Tx<'_> {
         .execute(&mut *self.0)
         .await
         .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn lock_audit_heads(&mut self, chains: &[String]) -> StoreResult<Vec<AuditHead>> {
+        // An upsert that changes nothing locks each head row, in sorted order; a chain new to
+        // the log starts at sequence 0 with the genesis hash, which is what sealing expects.
+        let rows = sqlx::query(
+            "INSERT INTO audit_heads (chain, seq, hash)
+             SELECT chain, 0, $2 FROM UNNEST($1::text[]) AS t (chain) ORDER BY chain
+             ON CONFLICT (chain) DO UPDATE SET chain = excluded.chain
+             RETURNING chain, seq, hash",
+        )
+        .bind(chains)
+        .bind(hezhi_store::audit::GENESIS)
+        .fetch_all(&mut *self.0)
+        .await
+        .map_err(db_error)?;
+        rows.iter().map(decode_audit_head).collect()
+    }
+
+    async fn append_audit_entries(
+        &mut self,
+        entries: &[AuditEntry],
+        heads: &[AuditHead],
+    ) -> StoreResult<()> {
+        for chunk in entries.chunks(ROWS_PER_INSERT) {
+            let mut query = QueryBuilder::<Postgres>::new(
+                "INSERT INTO audit_log (chain, seq, at, actor, action, case_id, detail, prev_hash, hash) ",
+            );
+            query.push_values(chunk, |mut row, e| {
+                row.push_bind(e.chain.clone())
+                    .push_bind(i64::try_from(e.seq).unwrap_or(i64::MAX))
+                    .push_bind(ms(e.at))
+                    .push_bind(e.actor.map(|a| a.as_uuid()))
+                    .push_bind(e.action.clone())
+                    .push_bind(e.case.map(|c| c.as_uuid()))
+                    .push_bind(e.detail.to_string())
+                    .push_bind(e.prev_hash.clone())
+                    .push_bind(e.hash.clone());
+            });
+            execute(self.0, query).await?;
+        }
+        if !heads.is_empty() {
+            let (chains, (seqs, hashes)): (Vec<String>, (Vec<i64>, Vec<String>)) = heads
+                .iter()
+                .map(|h| {
+                    (
+                        h.chain.clone(),
+                        (i64::try_from(h.seq).unwrap_or(i64::MAX), h.hash.clone()),
+                    )
+                })
+                .unzip();
+            sqlx::query(
+                "UPDATE audit_heads SET seq = t.seq, hash = t.hash
+                 FROM UNNEST($1::text[], $2::bigint[], $3::text[]) AS t (chain, seq, hash)
+                 WHERE audit_heads.chain = t.chain",
+            )
+            .bind(chains)
+            .bind(seqs)
+            .bind(hashes)
+            .execute(&mut *self.0)
+            .await
+            .map_err(db_error)?;
+        }
         Ok(())
     }
 
@@ -692,9 +759,10 @@ impl CaseReader for PostgresStore {
 #[async_trait]
 impl CaseWriter for PostgresStore {
     async fn write_batch(&self, ops: Vec<WriteOp>) -> StoreResult<Vec<StoreResult<WriteReceipt>>> {
+        let hash = self.audit_hash;
         if all_reports(&ops) {
             let mut tx = self.pool.begin().await.map_err(db_error)?;
-            match reports_together(&mut Tx(&mut tx), &ops).await {
+            match reports_together(&mut Tx(&mut tx), hash, &ops).await {
                 Ok(receipts) => {
                     tx.commit().await.map_err(db_error)?;
                     return Ok(receipts.into_iter().map(Ok).collect());
@@ -707,7 +775,7 @@ impl CaseWriter for PostgresStore {
         }
         let mut tx = self.pool.begin().await.map_err(db_error)?;
         lock_in_order(&mut tx, &ops).await?;
-        let results = apply_batch(&mut Tx(&mut tx), ops).await?;
+        let results = apply_batch(&mut Tx(&mut tx), hash, ops).await?;
         tx.commit().await.map_err(db_error)?;
         Ok(results)
     }
@@ -951,6 +1019,103 @@ impl UserStore for PostgresStore {
         .await
         .map_err(db_error)?;
         row.as_ref().map(decode_user).transpose()
+    }
+}
+
+fn decode_audit_head(row: &PgRow) -> StoreResult<AuditHead> {
+    let seq: i64 = row.try_get("seq").map_err(db_error)?;
+    Ok(AuditHead {
+        chain: row.try_get("chain").map_err(db_error)?,
+        seq: u64::try_from(seq).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        hash: row.try_get("hash").map_err(db_error)?,
+    })
+}
+
+fn decode_audit_entry(row: &PgRow) -> StoreResult<AuditEntry> {
+    let detail: String = row.try_get("detail").map_err(db_error)?;
+    hezhi_store::audit::entry_from_columns(
+        row.try_get("chain").map_err(db_error)?,
+        row.try_get("seq").map_err(db_error)?,
+        row.try_get("at").map_err(db_error)?,
+        row.try_get("actor").map_err(db_error)?,
+        row.try_get("action").map_err(db_error)?,
+        row.try_get("case_id").map_err(db_error)?,
+        &detail,
+        row.try_get("prev_hash").map_err(db_error)?,
+        row.try_get("hash").map_err(db_error)?,
+    )
+}
+
+const AUDIT_COLUMNS: &str = "chain, seq, at, actor, action, case_id, detail, prev_hash, hash";
+
+#[async_trait]
+impl AuditStore for PostgresStore {
+    async fn append_audit(&self, records: Vec<AuditRecord>) -> StoreResult<Vec<AuditEntry>> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let entries = append_audit(&mut Tx(&mut tx), self.audit_hash, records).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(entries)
+    }
+
+    async fn search_audit(&self, filter: &AuditFilter) -> StoreResult<Vec<AuditEntry>> {
+        let mut query = QueryBuilder::<Postgres>::new(format!(
+            "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE 1 = 1"
+        ));
+        if let Some(actor) = filter.actor {
+            query.push(" AND actor = ").push_bind(actor.as_uuid());
+        }
+        if let Some(case) = filter.case {
+            query.push(" AND case_id = ").push_bind(case.as_uuid());
+        }
+        if let Some(action) = &filter.action {
+            query.push(" AND action = ").push_bind(action.clone());
+        }
+        if let Some(from) = filter.from {
+            query.push(" AND at >= ").push_bind(ms(from));
+        }
+        if let Some(to) = filter.to {
+            query.push(" AND at < ").push_bind(ms(to));
+        }
+        query
+            .push(" ORDER BY at DESC, chain, seq DESC LIMIT ")
+            .push_bind(i64::from(filter.limit.clamp(1, 1000)));
+        let rows = query
+            .build()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?;
+        rows.iter().map(decode_audit_entry).collect()
+    }
+
+    async fn audit_heads(&self) -> StoreResult<Vec<AuditHead>> {
+        let rows =
+            sqlx::query("SELECT chain, seq, hash FROM audit_heads WHERE seq > 0 ORDER BY chain")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_error)?;
+        rows.iter().map(decode_audit_head).collect()
+    }
+
+    async fn audit_chain(
+        &self,
+        chain: &str,
+        after_seq: u64,
+        limit: u32,
+    ) -> StoreResult<Vec<AuditEntry>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE chain = $1 AND seq > $2 ORDER BY seq LIMIT $3"
+        )))
+        .bind(chain)
+        .bind(i64::try_from(after_seq).unwrap_or(i64::MAX))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        rows.iter().map(decode_audit_entry).collect()
+    }
+
+    fn audit_hash(&self) -> AuditHash {
+        self.audit_hash
     }
 }
 

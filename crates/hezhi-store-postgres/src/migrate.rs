@@ -4,10 +4,16 @@
 use hezhi_store::{StoreError, StoreResult};
 use sqlx::PgPool;
 
-pub const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_initial",
-    include_str!("../migrations/0001_initial.sql"),
-)];
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_initial",
+        include_str!("../migrations/0001_initial.sql"),
+    ),
+    (
+        "0002_audit_log",
+        include_str!("../migrations/0002_audit_log.sql"),
+    ),
+];
 
 /// First key of the advisory lock that serialises migrations; the second is the schema, so
 /// that processes migrating different schemas (tests) do not wait for one another.

@@ -9,9 +9,10 @@ use hezhi_domain::{
 };
 use hezhi_store::codec::{self, CaseColumns, EventColumns};
 use hezhi_store::{
-    ApiTokenRecord, CaseFilter, CaseReader, CaseWriter, Category, CategoryStore, IdempotencyRecord,
-    IdempotencyRow, Page, PageRequest, Region, RegionStore, Store, StoreError, StoreResult, Unit,
-    UnitStore, User, UserStore, WriteOp, WriteReceipt, WriteTx, all_reports, apply_batch,
+    ApiTokenRecord, AuditEntry, AuditFilter, AuditHash, AuditHead, AuditRecord, AuditStore,
+    CaseFilter, CaseReader, CaseWriter, Category, CategoryStore, IdempotencyRecord, IdempotencyRow,
+    Page, PageRequest, Region, RegionStore, Store, StoreError, StoreResult, Unit, UnitStore, User,
+    UserStore, WriteOp, WriteReceipt, WriteTx, all_reports, append_audit, apply_batch,
     reports_together,
 };
 use sqlx::sqlite::{
@@ -35,6 +36,7 @@ const ROWS_PER_INSERT: usize = 1000;
 pub struct SqliteStore {
     writer: SqlitePool,
     readers: SqlitePool,
+    audit_hash: AuditHash,
 }
 
 fn db_error(error: sqlx::Error) -> StoreError {
@@ -73,7 +75,11 @@ impl SqliteStore {
             .connect_with(options.read_only(true))
             .await
             .map_err(db_error)?;
-        Ok(Self { writer, readers })
+        Ok(Self {
+            writer,
+            readers,
+            audit_hash: AuditHash::default(),
+        })
     }
 
     /// Runs `PRAGMA integrity_check`; `Ok(())` when the file is sound.
@@ -273,6 +279,70 @@ impl WriteTx for Tx<'_> {
             .execute(&mut *self.0)
             .await
             .map_err(db_error)?;
+        }
+        Ok(())
+    }
+
+    async fn lock_audit_heads(&mut self, chains: &[String]) -> StoreResult<Vec<AuditHead>> {
+        // SQLite has one writer at a time: the transaction itself is the lock.
+        let mut query = QueryBuilder::<Sqlite>::new(
+            "SELECT chain, seq, hash FROM audit_heads WHERE chain IN (",
+        );
+        let mut list = query.separated(", ");
+        for chain in chains {
+            list.push_bind(chain.clone());
+        }
+        query.push(") ORDER BY chain");
+        let rows = query
+            .build()
+            .fetch_all(&mut *self.0)
+            .await
+            .map_err(db_error)?;
+        rows.iter().map(decode_audit_head).collect()
+    }
+
+    async fn append_audit_entries(
+        &mut self,
+        entries: &[AuditEntry],
+        heads: &[AuditHead],
+    ) -> StoreResult<()> {
+        for chunk in entries.chunks(ROWS_PER_INSERT) {
+            let mut query = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO audit_log (chain, seq, at, actor, action, case_id, detail, prev_hash, hash) ",
+            );
+            query.push_values(chunk, |mut row, e| {
+                row.push_bind(e.chain.clone())
+                    .push_bind(i64::try_from(e.seq).unwrap_or(i64::MAX))
+                    .push_bind(ms(e.at))
+                    .push_bind(e.actor.map(|a| a.as_uuid()))
+                    .push_bind(e.action.clone())
+                    .push_bind(e.case.map(|c| c.as_uuid()))
+                    .push_bind(e.detail.to_string())
+                    .push_bind(e.prev_hash.clone())
+                    .push_bind(e.hash.clone());
+            });
+            query
+                .build()
+                .execute(&mut *self.0)
+                .await
+                .map_err(db_error)?;
+        }
+        if !heads.is_empty() {
+            let mut query =
+                QueryBuilder::<Sqlite>::new("INSERT INTO audit_heads (chain, seq, hash) ");
+            query.push_values(heads, |mut row, h| {
+                row.push_bind(h.chain.clone())
+                    .push_bind(i64::try_from(h.seq).unwrap_or(i64::MAX))
+                    .push_bind(h.hash.clone());
+            });
+            query.push(
+                " ON CONFLICT (chain) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+            );
+            query
+                .build()
+                .execute(&mut *self.0)
+                .await
+                .map_err(db_error)?;
         }
         Ok(())
     }
@@ -480,13 +550,14 @@ impl CaseReader for SqliteStore {
 #[async_trait]
 impl CaseWriter for SqliteStore {
     async fn write_batch(&self, ops: Vec<WriteOp>) -> StoreResult<Vec<StoreResult<WriteReceipt>>> {
+        let hash = self.audit_hash;
         if all_reports(&ops) {
             let mut tx = self
                 .writer
                 .begin_with("BEGIN IMMEDIATE")
                 .await
                 .map_err(db_error)?;
-            match reports_together(&mut Tx(&mut tx), &ops).await {
+            match reports_together(&mut Tx(&mut tx), hash, &ops).await {
                 Ok(receipts) => {
                     tx.commit().await.map_err(db_error)?;
                     return Ok(receipts.into_iter().map(Ok).collect());
@@ -502,7 +573,7 @@ impl CaseWriter for SqliteStore {
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(db_error)?;
-        let results = apply_batch(&mut Tx(&mut tx), ops).await?;
+        let results = apply_batch(&mut Tx(&mut tx), hash, ops).await?;
         tx.commit().await.map_err(db_error)?;
         Ok(results)
     }
@@ -757,6 +828,106 @@ impl UserStore for SqliteStore {
         .await
         .map_err(db_error)?;
         row.as_ref().map(decode_user).transpose()
+    }
+}
+
+fn decode_audit_head(row: &SqliteRow) -> StoreResult<AuditHead> {
+    let seq: i64 = row.try_get("seq").map_err(db_error)?;
+    Ok(AuditHead {
+        chain: row.try_get("chain").map_err(db_error)?,
+        seq: u64::try_from(seq).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        hash: row.try_get("hash").map_err(db_error)?,
+    })
+}
+
+fn decode_audit_entry(row: &SqliteRow) -> StoreResult<AuditEntry> {
+    let detail: String = row.try_get("detail").map_err(db_error)?;
+    hezhi_store::audit::entry_from_columns(
+        row.try_get("chain").map_err(db_error)?,
+        row.try_get("seq").map_err(db_error)?,
+        from_ms(row.try_get("at").map_err(db_error)?)?,
+        row.try_get("actor").map_err(db_error)?,
+        row.try_get("action").map_err(db_error)?,
+        row.try_get("case_id").map_err(db_error)?,
+        &detail,
+        row.try_get("prev_hash").map_err(db_error)?,
+        row.try_get("hash").map_err(db_error)?,
+    )
+}
+
+const AUDIT_COLUMNS: &str = "chain, seq, at, actor, action, case_id, detail, prev_hash, hash";
+
+#[async_trait]
+impl AuditStore for SqliteStore {
+    async fn append_audit(&self, records: Vec<AuditRecord>) -> StoreResult<Vec<AuditEntry>> {
+        let mut tx = self
+            .writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(db_error)?;
+        let entries = append_audit(&mut Tx(&mut tx), self.audit_hash, records).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(entries)
+    }
+
+    async fn search_audit(&self, filter: &AuditFilter) -> StoreResult<Vec<AuditEntry>> {
+        let mut query = QueryBuilder::<Sqlite>::new(format!(
+            "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE 1 = 1"
+        ));
+        if let Some(actor) = filter.actor {
+            query.push(" AND actor = ").push_bind(actor.as_uuid());
+        }
+        if let Some(case) = filter.case {
+            query.push(" AND case_id = ").push_bind(case.as_uuid());
+        }
+        if let Some(action) = &filter.action {
+            query.push(" AND action = ").push_bind(action.clone());
+        }
+        if let Some(from) = filter.from {
+            query.push(" AND at >= ").push_bind(ms(from));
+        }
+        if let Some(to) = filter.to {
+            query.push(" AND at < ").push_bind(ms(to));
+        }
+        query
+            .push(" ORDER BY at DESC, chain, seq DESC LIMIT ")
+            .push_bind(i64::from(filter.limit.clamp(1, 1000)));
+        let rows = query
+            .build()
+            .fetch_all(&self.readers)
+            .await
+            .map_err(db_error)?;
+        rows.iter().map(decode_audit_entry).collect()
+    }
+
+    async fn audit_heads(&self) -> StoreResult<Vec<AuditHead>> {
+        let rows = sqlx::query("SELECT chain, seq, hash FROM audit_heads ORDER BY chain")
+            .fetch_all(&self.readers)
+            .await
+            .map_err(db_error)?;
+        rows.iter().map(decode_audit_head).collect()
+    }
+
+    async fn audit_chain(
+        &self,
+        chain: &str,
+        after_seq: u64,
+        limit: u32,
+    ) -> StoreResult<Vec<AuditEntry>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE chain = $1 AND seq > $2 ORDER BY seq LIMIT $3"
+        )))
+        .bind(chain)
+        .bind(i64::try_from(after_seq).unwrap_or(i64::MAX))
+        .bind(i64::from(limit))
+        .fetch_all(&self.readers)
+        .await
+        .map_err(db_error)?;
+        rows.iter().map(decode_audit_entry).collect()
+    }
+
+    fn audit_hash(&self) -> AuditHash {
+        self.audit_hash
     }
 }
 

@@ -4,10 +4,16 @@
 use hezhi_store::{StoreError, StoreResult};
 use sqlx::SqlitePool;
 
-pub const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_initial",
-    include_str!("../migrations/0001_initial.sql"),
-)];
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_initial",
+        include_str!("../migrations/0001_initial.sql"),
+    ),
+    (
+        "0002_audit_log",
+        include_str!("../migrations/0002_audit_log.sql"),
+    ),
+];
 
 pub async fn run(pool: &SqlitePool) -> StoreResult<()> {
     let db = |e: sqlx::Error| StoreError::Database(e.to_string());

@@ -2,6 +2,7 @@
 //! own SQL ([`WriteTx`]); the order of the statements, the version check and the building of
 //! events and projections live here.
 
+use crate::audit::{AuditEntry, AuditHash, AuditHead, AuditRecord, seal};
 use crate::codec::{self, CaseColumns, EventColumns};
 use crate::error::StoreError;
 use crate::traits::StoreResult;
@@ -37,6 +38,17 @@ pub trait WriteTx: Send {
     async fn replace_case_units(&mut self, case: &CaseColumns) -> StoreResult<()>;
     /// Records idempotency keys with the receipts they answer, many per statement.
     async fn insert_idempotency(&mut self, records: &[IdempotencyRow]) -> StoreResult<()>;
+
+    /// Locks the heads of `chains` (sorted) until the transaction ends and returns those that
+    /// exist; a chain without a head has no entries yet.
+    async fn lock_audit_heads(&mut self, chains: &[String]) -> StoreResult<Vec<AuditHead>>;
+
+    /// Appends sealed entries and moves the chains' heads to `heads`.
+    async fn append_audit_entries(
+        &mut self,
+        entries: &[AuditEntry],
+        heads: &[AuditHead],
+    ) -> StoreResult<()>;
 
     /// Inserts new cases with their report events and idempotency keys. A backend that can
     /// do it in fewer round trips than three inserts overrides this.
@@ -75,6 +87,7 @@ pub struct IdempotencyRow {
 /// others stand.
 pub async fn apply_batch(
     tx: &mut dyn WriteTx,
+    hash: AuditHash,
     ops: Vec<WriteOp>,
 ) -> StoreResult<Vec<StoreResult<WriteReceipt>>> {
     let creates: Vec<usize> = ops
@@ -84,14 +97,16 @@ pub async fn apply_batch(
         .map(|(i, _)| i)
         .collect();
     let mut results: Vec<Option<StoreResult<WriteReceipt>>> = ops.iter().map(|_| None).collect();
+    let mut audit = Vec::new();
     if creates.len() > 1 {
         tx.savepoint().await?;
         match create_together(tx, creates.iter().map(|&i| &ops[i])).await {
-            Ok(receipts) => {
+            Ok((receipts, records)) => {
                 tx.release_savepoint().await?;
                 for (&i, receipt) in creates.iter().zip(receipts) {
                     results[i] = Some(Ok(receipt));
                 }
+                audit.extend(records);
             }
             Err(error) => {
                 tracing::debug!(%error, "batched insert refused; applying ops one by one");
@@ -102,9 +117,16 @@ pub async fn apply_batch(
     }
     for (slot, op) in results.iter_mut().zip(ops) {
         if slot.is_none() {
-            *slot = Some(apply_alone(tx, op).await?);
+            *slot = Some(match apply_alone(tx, op).await? {
+                Ok((receipt, records)) => {
+                    audit.extend(records);
+                    Ok(receipt)
+                }
+                Err(error) => Err(error),
+            });
         }
     }
+    append_audit(tx, hash, audit).await?;
     Ok(results.into_iter().flatten().collect())
 }
 
@@ -124,16 +146,19 @@ pub fn all_reports(ops: &[WriteOp]) -> bool {
 /// [`apply_batch`]. Ops that are not reports are ignored.
 pub async fn reports_together(
     tx: &mut dyn WriteTx,
+    hash: AuditHash,
     ops: &[WriteOp],
 ) -> StoreResult<Vec<WriteReceipt>> {
-    create_together(tx, ops.iter()).await
+    let (receipts, audit) = create_together(tx, ops.iter()).await?;
+    append_audit(tx, hash, audit).await?;
+    Ok(receipts)
 }
 
 /// Reports every case of `ops` (all `CreateCase`) with as few statements as possible.
 async fn create_together<'a>(
     tx: &mut dyn WriteTx,
     ops: impl Iterator<Item = &'a WriteOp>,
-) -> StoreResult<Vec<WriteReceipt>> {
+) -> StoreResult<(Vec<WriteReceipt>, Vec<AuditRecord>)> {
     let ops: Vec<_> = ops.collect();
     // How many numbers each county-year needs, taken in one counter update each.
     let mut wanted: BTreeMap<(RegionCode, i32), u32> = BTreeMap::new();
@@ -153,6 +178,7 @@ async fn create_together<'a>(
     let mut events = Vec::with_capacity(ops.len());
     let mut keys = Vec::new();
     let mut receipts = Vec::with_capacity(ops.len());
+    let mut audit = Vec::with_capacity(ops.len());
     for op in ops {
         let WriteOp::CreateCase {
             id,
@@ -195,13 +221,17 @@ async fn create_together<'a>(
             });
         }
         receipts.push(receipt);
+        audit.extend(event_audit_records(&case, std::slice::from_ref(&event)));
     }
     tx.insert_reports(&cases, &events, &keys).await?;
-    Ok(receipts)
+    Ok((receipts, audit))
 }
 
 /// Applies one op in its own savepoint; a refusal rolls back that op only.
-async fn apply_alone(tx: &mut dyn WriteTx, op: WriteOp) -> StoreResult<StoreResult<WriteReceipt>> {
+async fn apply_alone(
+    tx: &mut dyn WriteTx,
+    op: WriteOp,
+) -> StoreResult<StoreResult<(WriteReceipt, Vec<AuditRecord>)>> {
     tx.savepoint().await?;
     let result = apply_op(tx, op).await;
     if result.is_ok() {
@@ -213,7 +243,10 @@ async fn apply_alone(tx: &mut dyn WriteTx, op: WriteOp) -> StoreResult<StoreResu
     Ok(result)
 }
 
-async fn apply_op(tx: &mut dyn WriteTx, op: WriteOp) -> StoreResult<WriteReceipt> {
+async fn apply_op(
+    tx: &mut dyn WriteTx,
+    op: WriteOp,
+) -> StoreResult<(WriteReceipt, Vec<AuditRecord>)> {
     let status = op.success_status();
     match op {
         WriteOp::CreateCase {
@@ -235,7 +268,11 @@ async fn apply_op(tx: &mut dyn WriteTx, op: WriteOp) -> StoreResult<WriteReceipt
             tx.insert_cases(std::slice::from_ref(&columns)).await?;
             tx.insert_events(&[EventColumns::of(&columns.county, &event)?])
                 .await?;
-            finish(tx, &case, idempotency.as_ref(), status).await
+            let audit = event_audit_records(&case, std::slice::from_ref(&event));
+            Ok((
+                finish(tx, &case, idempotency.as_ref(), status).await?,
+                audit,
+            ))
         }
         WriteOp::AppendEvents {
             expected_version,
@@ -253,13 +290,17 @@ async fn apply_op(tx: &mut dyn WriteTx, op: WriteOp) -> StoreResult<WriteReceipt
                     },
                 });
             }
+            let audit = event_audit_records(&case, &events);
             let events = events
                 .iter()
                 .map(|event| EventColumns::of(&columns.county, event))
                 .collect::<StoreResult<Vec<_>>>()?;
             tx.insert_events(&events).await?;
             tx.replace_case_units(&columns).await?;
-            finish(tx, &case, idempotency.as_ref(), status).await
+            Ok((
+                finish(tx, &case, idempotency.as_ref(), status).await?,
+                audit,
+            ))
         }
     }
 }
@@ -282,4 +323,42 @@ async fn finish(
         tx.insert_idempotency(&[row]).await?;
     }
     Ok(receipt)
+}
+
+/// Seals `records` onto their chains and appends them inside the caller's transaction, after
+/// locking the chains' heads in sorted order.
+pub async fn append_audit(
+    tx: &mut dyn WriteTx,
+    hash: AuditHash,
+    records: Vec<AuditRecord>,
+) -> StoreResult<Vec<AuditEntry>> {
+    if records.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut chains: Vec<String> = records.iter().map(AuditRecord::chain).collect();
+    chains.sort();
+    chains.dedup();
+    let heads = tx.lock_audit_heads(&chains).await?;
+    let (entries, heads) = seal(hash, records, &heads);
+    tx.append_audit_entries(&entries, &heads).await?;
+    Ok(entries)
+}
+
+/// The audit records of committed case events: one per event, on the county's chain.
+pub fn event_audit_records(case: &Case, events: &[hezhi_domain::Event]) -> Vec<AuditRecord> {
+    events
+        .iter()
+        .map(|event| AuditRecord {
+            at: event.at,
+            actor: Some(event.actor),
+            action: format!("case.{}", event.kind.name()),
+            case: Some(case.id),
+            county: Some(case.county()),
+            detail: serde_json::json!({
+                "number": case.number.to_string(),
+                "sequence": event.sequence,
+                "role": event.role.as_str(),
+            }),
+        })
+        .collect()
 }

@@ -37,6 +37,10 @@ pub const SCENARIOS: &[(&str, Scenario)] = &[
         Box::pin(idempotency_key_recorded_once(s))
     }),
     (
+        "every_case_event_and_audit_record_is_chained_and_verifies",
+        |s| Box::pin(audit_chains(s)),
+    ),
+    (
         "a_batch_of_reports_is_numbered_in_order_without_gaps",
         |s| Box::pin(batch_of_reports_numbered(s)),
     ),
@@ -760,4 +764,77 @@ async fn refused_report_in_batch(store: Arc<dyn Store>) {
     assert_eq!(numbers, ["370823-2026-000002", "370823-2026-000003"]);
     let (cases, events) = store.count_cases_and_events().await.expect("count");
     assert_eq!((cases, events), (cases_before + 2, events_before + 2));
+}
+
+async fn audit_chains(store: Arc<dyn Store>) {
+    use crate::audit::{AuditRecord, verify_chain};
+    let case = create(&store, create_op("370824001001", "neighbour", at(22, 9))).await;
+    let accepted = run(
+        &store,
+        &case,
+        Command::Accept { note: None },
+        &dispatcher(),
+        at(22, 10),
+    )
+    .await
+    .expect("accept");
+    let batch: Vec<_> = (0..3)
+        .map(|i| create_op("370824001001", "neighbour", at(22, 11 + i)))
+        .collect();
+    store.write_batch(batch).await.expect("transaction");
+    let sign_in = AuditRecord {
+        at: at(22, 12),
+        actor: Some(dispatcher().user),
+        action: "sign_in".into(),
+        case: None,
+        county: None,
+        detail: serde_json::json!({ "address": "127.0.0.1" }),
+    };
+    let appended = store
+        .append_audit(vec![sign_in.clone(), sign_in])
+        .await
+        .expect("append");
+    assert_eq!(appended[1].prev_hash, appended[0].hash);
+
+    let of_case = store
+        .search_audit(&crate::AuditFilter {
+            case: Some(case.id),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .expect("search");
+    let actions: Vec<_> = of_case.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["case.accepted", "case.reported"], "newest first");
+    assert_eq!(accepted.version, 2);
+    let sign_ins = store
+        .search_audit(&crate::AuditFilter {
+            action: Some("sign_in".into()),
+            actor: Some(dispatcher().user),
+            from: Some(at(22, 0)),
+            to: Some(at(23, 0)),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .expect("search");
+    assert!(sign_ins.len() >= 2);
+
+    let heads = store.audit_heads().await.expect("heads");
+    let county = heads
+        .iter()
+        .find(|h| h.chain == "370824")
+        .expect("county chain");
+    assert_eq!(
+        county.seq, 5,
+        "one entry per event: 4 reports and 1 acceptance"
+    );
+    for head in &heads {
+        let entries = store
+            .audit_chain(&head.chain, 0, 100_000)
+            .await
+            .expect("chain");
+        verify_chain(store.audit_hash(), &entries, None, Some(head))
+            .unwrap_or_else(|tamper| panic!("{tamper}"));
+    }
 }

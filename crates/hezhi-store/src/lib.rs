@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod apply;
+pub mod audit;
 pub mod codec;
 pub mod error;
 pub mod group_commit;
@@ -11,7 +12,10 @@ pub mod write;
 #[cfg(feature = "contract")]
 pub mod contract;
 
-pub use apply::{IdempotencyRow, WriteTx, all_reports, apply_batch, reports_together};
+pub use apply::{
+    IdempotencyRow, WriteTx, all_reports, append_audit, apply_batch, reports_together,
+};
+pub use audit::{AuditEntry, AuditFilter, AuditHash, AuditHead, AuditRecord};
 pub use error::StoreError;
 pub use group_commit::{GroupCommit, GroupCommitConfig};
 pub use model::*;

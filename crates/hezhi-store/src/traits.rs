@@ -1,6 +1,7 @@
 //! The storage interface, split by capability. A backend implements all of them; code that
 //! only reads cases asks for a [`CaseReader`], not for the whole [`Store`].
 
+use crate::audit::{AuditEntry, AuditFilter, AuditHash, AuditHead, AuditRecord};
 use crate::error::StoreError;
 use crate::model::{ApiTokenRecord, CaseFilter, Category, Page, PageRequest, Region, Unit, User};
 use crate::write::{IdempotencyRecord, WriteOp, WriteReceipt};
@@ -71,10 +72,29 @@ pub trait UserStore: Send + Sync {
     async fn user_by_token_hash(&self, token_hash: &str) -> StoreResult<Option<User>>;
 }
 
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    /// Seals and appends `records` in a transaction of their own.
+    async fn append_audit(&self, records: Vec<AuditRecord>) -> StoreResult<Vec<AuditEntry>>;
+    /// Entries matching `filter`, newest first.
+    async fn search_audit(&self, filter: &AuditFilter) -> StoreResult<Vec<AuditEntry>>;
+    /// The names of every chain, with their recorded heads.
+    async fn audit_heads(&self) -> StoreResult<Vec<AuditHead>>;
+    /// Up to `limit` entries of `chain` after `after_seq`, oldest first.
+    async fn audit_chain(
+        &self,
+        chain: &str,
+        after_seq: u64,
+        limit: u32,
+    ) -> StoreResult<Vec<AuditEntry>>;
+    /// The hash function the chains are sealed with.
+    fn audit_hash(&self) -> AuditHash;
+}
+
 /// Everything a backend provides. The binary picks a backend once and hands an
 /// `Arc<dyn Store>` to the rest.
 pub trait Store:
-    CaseReader + CaseWriter + RegionStore + CategoryStore + UnitStore + UserStore
+    CaseReader + CaseWriter + RegionStore + CategoryStore + UnitStore + UserStore + AuditStore
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

@@ -17,14 +17,9 @@ use anyhow::{Context, anyhow, bail, ensure};
 use async_trait::async_trait;
 use hezhi_app::service::actor_of;
 use hezhi_app::{App, CaseInput, Clock, NewUser, SystemClock};
-use hezhi_domain::{
-    Actor, Case, CaseId, CaseKind, CategoryCode, Event, RegionCode, RegionLevel, Role,
-    TrackingCode, UnitId, UserId,
-};
+use hezhi_domain::{Actor, CaseId, RegionCode, RegionLevel, Role, TrackingCode, UserId};
 use hezhi_store::{
-    ApiTokenRecord, CaseFilter, CaseReader, CaseWriter, Category, CategoryStore, IdempotencyRecord,
-    Page, PageRequest, Region, RegionStore, Store, StoreResult, Unit, UnitStore, User, UserStore,
-    WriteOp, WriteReceipt,
+    CaseWriter, Category, IdempotencyRecord, Region, Store, StoreResult, WriteOp, WriteReceipt,
 };
 use hezhi_store_postgres::PostgresStore;
 use hezhi_store_sqlite::SqliteStore;
@@ -425,12 +420,12 @@ impl EngineBench<'_> {
     async fn measure(&self, workload: Workload) -> anyhow::Result<Row> {
         let fresh = self.fresh().await?;
         let stats = Arc::new(BatchStats::default());
-        let store: Arc<dyn Store> = Arc::new(Counting {
-            inner: fresh.store(),
+        let store = fresh.store();
+        let writer = Arc::new(Counting {
+            inner: Arc::clone(&store),
             stats: Arc::clone(&stats),
-            writers: self.args.writers,
         });
-        let result = self.prepared(store, workload, &stats).await;
+        let result = self.prepared(store, writer, workload, &stats).await;
         let removed = fresh.remove().await;
         let row = result?;
         removed?;
@@ -440,12 +435,22 @@ impl EngineBench<'_> {
     async fn prepared(
         &self,
         store: Arc<dyn Store>,
+        writer: Arc<Counting>,
         workload: Workload,
         stats: &BatchStats,
     ) -> anyhow::Result<Row> {
         store.upsert_categories(&self.fixture.categories).await?;
         store.upsert_regions(&self.fixture.regions).await?;
-        let app = App::new(Arc::clone(&store), Arc::new(SystemClock));
+        let workers = self
+            .args
+            .writers
+            .unwrap_or_else(|| store.writer_parallelism());
+        let app = App::with_writer(
+            Arc::clone(&store),
+            Arc::clone(&writer) as Arc<dyn CaseWriter>,
+            workers,
+            Arc::new(SystemClock),
+        );
         let user = app
             .add_user(NewUser {
                 name: "bench-intake-clerk".into(),
@@ -476,7 +481,7 @@ impl EngineBench<'_> {
                 } else {
                     self.args.direct_cases
                 };
-                self.direct(store.as_ref(), &actor_of(&user), count, per_transaction)
+                self.direct(writer.as_ref(), &actor_of(&user), count, per_transaction)
                     .await?
             }
         };
@@ -594,7 +599,7 @@ impl EngineBench<'_> {
     /// Workloads (b) and (c): `write_batch` straight on the store, one call at a time.
     async fn direct(
         &self,
-        store: &dyn Store,
+        store: &dyn CaseWriter,
         actor: &Actor,
         count: usize,
         per_transaction: usize,
@@ -865,32 +870,11 @@ impl BatchStats {
     }
 }
 
-/// A store that counts the transactions (`write_batch` calls) going through it, so that the
-/// report can show the batch sizes group commit achieves.
+/// A case writer that counts the transactions (`write_batch` calls) going through it, so
+/// that the report can show the batch sizes group commit achieves.
 struct Counting {
     inner: Arc<dyn Store>,
     stats: Arc<BatchStats>,
-    /// Overrides the backend's writer parallelism (`--writers`).
-    writers: Option<usize>,
-}
-
-#[async_trait]
-impl CaseReader for Counting {
-    async fn case(&self, id: CaseId) -> StoreResult<Option<Case>> {
-        self.inner.case(id).await
-    }
-    async fn case_by_tracking_code(&self, code: &TrackingCode) -> StoreResult<Option<Case>> {
-        self.inner.case_by_tracking_code(code).await
-    }
-    async fn events(&self, id: CaseId) -> StoreResult<Vec<Event>> {
-        self.inner.events(id).await
-    }
-    async fn list_cases(&self, filter: &CaseFilter, page: &PageRequest) -> StoreResult<Page<Case>> {
-        self.inner.list_cases(filter, page).await
-    }
-    async fn count_cases_and_events(&self) -> StoreResult<(u64, u64)> {
-        self.inner.count_cases_and_events().await
-    }
 }
 
 #[async_trait]
@@ -912,77 +896,6 @@ impl CaseWriter for Counting {
         key: &str,
     ) -> StoreResult<Option<IdempotencyRecord>> {
         self.inner.idempotency_record(user, key).await
-    }
-}
-
-#[async_trait]
-impl RegionStore for Counting {
-    async fn upsert_regions(&self, regions: &[Region]) -> StoreResult<()> {
-        self.inner.upsert_regions(regions).await
-    }
-    async fn region(&self, code: &RegionCode) -> StoreResult<Option<Region>> {
-        self.inner.region(code).await
-    }
-    async fn region_children(&self, code: &RegionCode) -> StoreResult<Vec<Region>> {
-        self.inner.region_children(code).await
-    }
-    async fn count_regions(&self) -> StoreResult<u64> {
-        self.inner.count_regions().await
-    }
-}
-
-#[async_trait]
-impl CategoryStore for Counting {
-    async fn upsert_categories(&self, categories: &[Category]) -> StoreResult<()> {
-        self.inner.upsert_categories(categories).await
-    }
-    async fn categories(&self) -> StoreResult<Vec<Category>> {
-        self.inner.categories().await
-    }
-    async fn category(&self, kind: CaseKind, code: &CategoryCode) -> StoreResult<Option<Category>> {
-        self.inner.category(kind, code).await
-    }
-}
-
-#[async_trait]
-impl UnitStore for Counting {
-    async fn insert_unit(&self, unit: &Unit) -> StoreResult<()> {
-        self.inner.insert_unit(unit).await
-    }
-    async fn units_by_ids(&self, ids: &[UnitId]) -> StoreResult<Vec<Unit>> {
-        self.inner.units_by_ids(ids).await
-    }
-    async fn units_in_region(&self, region: &RegionCode) -> StoreResult<Vec<Unit>> {
-        self.inner.units_in_region(region).await
-    }
-}
-
-#[async_trait]
-impl UserStore for Counting {
-    async fn insert_user(&self, user: &User) -> StoreResult<()> {
-        self.inner.insert_user(user).await
-    }
-    async fn user(&self, id: UserId) -> StoreResult<Option<User>> {
-        self.inner.user(id).await
-    }
-    async fn user_by_name(&self, name: &str) -> StoreResult<Option<User>> {
-        self.inner.user_by_name(name).await
-    }
-    async fn insert_api_token(&self, token: &ApiTokenRecord) -> StoreResult<()> {
-        self.inner.insert_api_token(token).await
-    }
-    async fn user_by_token_hash(&self, token_hash: &str) -> StoreResult<Option<User>> {
-        self.inner.user_by_token_hash(token_hash).await
-    }
-}
-
-impl Store for Counting {
-    fn backend(&self) -> &'static str {
-        self.inner.backend()
-    }
-    fn writer_parallelism(&self) -> usize {
-        self.writers
-            .unwrap_or_else(|| self.inner.writer_parallelism())
     }
 }
 
