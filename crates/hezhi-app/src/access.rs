@@ -1,129 +1,87 @@
-//! Who may see which cases. Commands are checked by the domain's `decide`; reads are checked
-//! here, and list queries are narrowed to the reader's scope before they reach SQL.
+//! Who may see which cases. Commands are checked by the domain's `decide` under each of the
+//! user's role assignments in turn; reads by the rights matrix; and list queries carry the
+//! reader's scopes into SQL, so nothing is fetched to be filtered afterwards.
 
-use hezhi_domain::{Actor, Case, Role};
-use hezhi_store::CaseFilter;
+use hezhi_domain::access::{Action, Relation, permits};
+use hezhi_domain::{Case, Principal, Role};
+use hezhi_store::ListScope;
 
-/// Whether `actor` may read `case`. Administrators and auditors do not read case contents by
-/// virtue of their role.
-pub fn can_read(actor: &Actor, case: &Case) -> bool {
-    match actor.role {
-        Role::SystemAdmin | Role::SecurityAdmin | Role::Auditor => false,
-        Role::Resident => case.reported_by == actor.user,
-        Role::UnitHandler | Role::Mediator => actor.unit.is_some_and(|unit| {
-            case.assignment
-                .as_ref()
-                .is_some_and(|a| a.lead_unit == unit || a.supporting.iter().any(|p| p.unit == unit))
-        }),
-        _ => actor.region.as_ref().is_some_and(|scope| {
-            case.data.region.is_within(scope)
-                || case
-                    .escalated_to
-                    .as_ref()
-                    .is_some_and(|to| to.is_within(scope))
-        }),
-    }
+/// Whether the principal may read `case` under any of his assignments.
+pub fn can_read(principal: &Principal, case: &Case) -> bool {
+    principal.may(case, Action::ReadCase)
 }
 
-/// Narrows `filter` to what `actor` may see; `None` when nothing can match.
-pub fn scope_filter(actor: &Actor, mut filter: CaseFilter) -> Option<CaseFilter> {
-    match actor.role {
-        Role::SystemAdmin | Role::SecurityAdmin | Role::Auditor => None,
-        Role::Resident => {
-            filter.reported_by = Some(actor.user);
-            Some(filter)
-        }
-        Role::UnitHandler | Role::Mediator => {
-            let unit = actor.unit?;
-            match filter.unit {
-                Some(asked) if asked != unit => None,
-                _ => {
-                    filter.unit = Some(unit);
-                    Some(filter)
+/// The scopes within which the principal may list cases: one or two per assignment whose
+/// role lists cases, none for roles that read no case contents.
+pub fn list_scopes(principal: &Principal) -> Vec<ListScope> {
+    let mut scopes = Vec::new();
+    for actor in principal.with_right(Action::ListCases) {
+        match actor.role {
+            Role::Resident => scopes.push(ListScope::ReportedBy(actor.user)),
+            role if role.is_unit_bound() => scopes.extend(actor.unit.map(ListScope::Unit)),
+            role => {
+                if let Some(region) = &actor.region {
+                    scopes.push(ListScope::Region(region.clone()));
+                    if permits(role, Relation::Above, Action::ListCases) {
+                        scopes.push(ListScope::AncestorsOf(region.clone()));
+                    }
                 }
             }
         }
-        _ => {
-            let scope = actor.region.clone()?;
-            filter.region = match filter.region.take() {
-                None => Some(scope),
-                Some(asked) if asked.is_within(&scope) => Some(asked),
-                // Asking for a wider region yields the part of it the actor may see.
-                Some(asked) if scope.is_within(&asked) => Some(scope),
-                Some(_) => return None,
-            };
-            Some(filter)
-        }
     }
+    scopes
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hezhi_domain::{RegionCode, UnitId, UserId};
+    use hezhi_domain::{Actor, RegionCode, UnitId, UserId};
 
-    fn actor(role: Role, region: Option<&str>) -> Actor {
-        Actor {
-            user: UserId::from_uuid(uuid::Uuid::from_u128(1)),
-            role,
-            region: region.map(|r| RegionCode::parse(r).expect("code")),
-            unit: None,
+    fn principal(assignments: Vec<(Role, Option<&str>, Option<u128>)>) -> Principal {
+        let user = UserId::from_uuid(uuid::Uuid::from_u128(1));
+        Principal {
+            user,
+            assignments: assignments
+                .into_iter()
+                .map(|(role, region, unit)| Actor {
+                    user,
+                    role,
+                    region: region.map(|r| RegionCode::parse(r).expect("code")),
+                    unit: unit.map(|u| UnitId::from_uuid(uuid::Uuid::from_u128(u))),
+                })
+                .collect(),
         }
     }
 
-    fn region_of(filter: Option<CaseFilter>) -> Option<String> {
-        filter.and_then(|f| f.region).map(|r| r.to_string())
+    #[test]
+    fn each_assignment_adds_its_scope_and_admins_add_none() {
+        let scopes = list_scopes(&principal(vec![
+            (Role::Dispatcher, Some("370811002"), None),
+            (Role::UnitHandler, None, Some(7)),
+            (Role::SystemAdmin, Some("37"), None),
+        ]));
+        assert_eq!(
+            scopes,
+            vec![
+                ListScope::Region(RegionCode::parse("370811002").expect("code")),
+                ListScope::Unit(UnitId::from_uuid(uuid::Uuid::from_u128(7))),
+            ]
+        );
     }
 
     #[test]
-    fn a_town_dispatcher_lists_only_inside_his_town() {
-        let town = actor(Role::Dispatcher, Some("370811002"));
-        let all = CaseFilter::default();
+    fn a_grid_worker_also_lists_the_cases_of_his_village() {
+        let grid = RegionCode::parse("370811002001003").expect("grid");
         assert_eq!(
-            region_of(scope_filter(&town, all.clone())).as_deref(),
-            Some("370811002")
-        );
-        let village = CaseFilter {
-            region: Some(RegionCode::parse("370811002001").expect("code")),
-            ..all.clone()
-        };
-        assert_eq!(
-            region_of(scope_filter(&town, village)).as_deref(),
-            Some("370811002001")
-        );
-        let county = CaseFilter {
-            region: Some(RegionCode::parse("370811").expect("code")),
-            ..all.clone()
-        };
-        assert_eq!(
-            region_of(scope_filter(&town, county)).as_deref(),
-            Some("370811002")
-        );
-        let beside = CaseFilter {
-            region: Some(RegionCode::parse("370811003").expect("code")),
-            ..all
-        };
-        assert!(scope_filter(&town, beside).is_none());
-    }
-
-    #[test]
-    fn a_unit_handler_lists_only_his_units_cases_and_admins_list_nothing() {
-        let unit = UnitId::from_uuid(uuid::Uuid::from_u128(7));
-        let handler = Actor {
-            unit: Some(unit),
-            ..actor(Role::UnitHandler, None)
-        };
-        assert_eq!(
-            scope_filter(&handler, CaseFilter::default()).and_then(|f| f.unit),
-            Some(unit)
-        );
-        let other = CaseFilter {
-            unit: Some(UnitId::from_uuid(uuid::Uuid::from_u128(8))),
-            ..CaseFilter::default()
-        };
-        assert!(scope_filter(&handler, other).is_none());
-        assert!(
-            scope_filter(&actor(Role::SystemAdmin, Some("37")), CaseFilter::default()).is_none()
+            list_scopes(&principal(vec![(
+                Role::GridWorker,
+                Some(grid.as_str()),
+                None
+            )])),
+            vec![
+                ListScope::Region(grid.clone()),
+                ListScope::AncestorsOf(grid)
+            ]
         );
     }
 }

@@ -9,12 +9,14 @@ use crate::input::CaseInput;
 use crate::random;
 use chrono::{DateTime, Utc};
 use hezhi_domain::{
-    Actor, Case, CaseId, CaseKind, CategoryCode, Command, DomainError, Event, RegionCode,
-    RegionLevel, Role, TrackingCode, UnitId, UserId, ValidationError, check_report, decide, evolve,
+    Actor, AssignmentId, Case, CaseId, CaseKind, CategoryCode, Command, DomainError, Event,
+    Principal, RegionCode, RegionLevel, Role, TrackingCode, UnitId, UserId, ValidationError,
+    access::Action, check_report, decide, evolve,
 };
 use hezhi_store::{
-    ApiTokenRecord, CaseFilter, Category, GroupCommit, GroupCommitConfig, IdempotencyKey, Page,
-    PageRequest, Region, Store, StoreError, Unit, User, WriteOp, WriteReceipt,
+    ApiTokenRecord, AuditRecord, CaseFilter, Category, GroupCommit, GroupCommitConfig,
+    IdempotencyKey, Page, PageRequest, Region, RoleAssignment, Store, StoreError, Unit, User,
+    WriteOp, WriteReceipt,
 };
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
@@ -45,7 +47,7 @@ pub struct App {
     in_flight: InFlight,
     known: KnownReferences,
     /// Recently checked API tokens: hash → (actor, when checked).
-    tokens: RwLock<HashMap<String, (Actor, DateTime<Utc>)>>,
+    tokens: RwLock<HashMap<String, (Principal, DateTime<Utc>)>>,
 }
 
 /// How long a checked API token is trusted without asking the database again.
@@ -153,31 +155,40 @@ impl App {
 
     // ---- who is asking ----------------------------------------------------------------
 
-    /// The actor behind an API token.
+    /// The principal behind an API token: its user, acting under the one role assignment the
+    /// token is bound to.
     ///
     /// A token found valid is remembered for [`TOKEN_CACHE_TTL`], which spares a read on
     /// every request; a token revoked in the database stops working within that time.
-    pub async fn authenticate(&self, token: &str) -> Result<Actor, AppError> {
+    pub async fn authenticate(&self, token: &str) -> Result<Principal, AppError> {
         let hash = token_hash(token);
         let now = self.now();
-        if let Some((actor, checked_at)) = read_lock(&self.tokens).get(&hash)
+        if let Some((principal, checked_at)) = read_lock(&self.tokens).get(&hash)
             && now - *checked_at < TOKEN_CACHE_TTL
             && now >= *checked_at
         {
-            return Ok(actor.clone());
+            return Ok(principal.clone());
         }
-        let user = self
+        let (user, assignment) = self
             .store
-            .user_by_token_hash(&hash)
+            .token_owner(&hash)
             .await?
             .ok_or(AppError::Unauthenticated)?;
-        let actor = actor_of(&user);
+        let principal = Principal {
+            user: user.id,
+            assignments: user
+                .assignments
+                .iter()
+                .filter(|a| a.id == assignment)
+                .map(RoleAssignment::actor)
+                .collect(),
+        };
         let mut tokens = write_lock(&self.tokens);
         if tokens.len() >= TOKEN_CACHE_CAPACITY {
             tokens.clear();
         }
-        tokens.insert(hash, (actor.clone(), now));
-        Ok(actor)
+        tokens.insert(hash, (principal.clone(), now));
+        Ok(principal)
     }
 
     // ---- cases ------------------------------------------------------------------------
@@ -185,13 +196,18 @@ impl App {
     /// Reports a new case (any channel).
     pub async fn report_case(
         &self,
-        actor: &Actor,
+        principal: &Principal,
         input: &CaseInput,
         idempotency: Option<IdempotencyRequest>,
     ) -> Result<WriteOutcome, AppError> {
         let now = self.now();
         let data = input.parse()?;
-        check_report(&data, actor)?;
+        // The first assignment under which the report is allowed acts; with none, the first
+        // refusal explains why.
+        let actor = first_permitted(&principal.assignments, |actor| {
+            check_report(&data, actor).map(|()| actor.clone())
+        })?;
+        let actor = &actor;
         if !self.region_exists(&data.region).await? {
             return Err(ValidationError::new("region", "unknown_region", "no such region").into());
         }
@@ -203,7 +219,7 @@ impl App {
             )
             .into());
         }
-        self.idempotent(actor, idempotency, false, |key| async move {
+        self.idempotent(principal.user, idempotency, false, |key| async move {
             // A tracking code may collide with an existing one; draw again.
             let mut attempts = 0;
             loop {
@@ -236,7 +252,7 @@ impl App {
     /// Runs a lifecycle command on a case whose version the client saw.
     pub async fn run_command(
         &self,
-        actor: &Actor,
+        principal: &Principal,
         id: CaseId,
         expected_version: Option<u32>,
         command: Command,
@@ -246,8 +262,8 @@ impl App {
         let Some(expected_version) = expected_version else {
             return Err(AppError::VersionRequired);
         };
-        self.idempotent(actor, idempotency, true, |key| async {
-            let case = self.readable_case(actor, id).await?;
+        self.idempotent(principal.user, idempotency, true, |key| async {
+            let case = self.readable_case(principal, id).await?;
             if case.version != expected_version {
                 return Err(StoreError::VersionConflict {
                     expected: expected_version,
@@ -272,7 +288,9 @@ impl App {
                 .iter()
                 .map(Unit::snapshot)
                 .collect();
-            let events = decide(&case, &command, actor, now, &units)?;
+            let events = first_permitted(&principal.assignments, |actor| {
+                decide(&case, &command, actor, now, &units)
+            })?;
             let next = fold(&case, &events)?;
             let op = WriteOp::AppendEvents {
                 expected_version,
@@ -296,7 +314,7 @@ impl App {
     /// `IdempotencyKeyTaken` and then replayed, which saves a read on every new report.
     async fn idempotent<F, Fut>(
         &self,
-        actor: &Actor,
+        user: UserId,
         request: Option<IdempotencyRequest>,
         look_first: bool,
         write: F,
@@ -316,12 +334,12 @@ impl App {
         };
         // While the guard is held no other request of this process runs with this key, so a
         // record found now is final.
-        let _guard = self.in_flight.enter(actor.user, &request.key)?;
-        if look_first && let Some(outcome) = self.replay(actor.user, &request).await? {
+        let _guard = self.in_flight.enter(user, &request.key)?;
+        if look_first && let Some(outcome) = self.replay(user, &request).await? {
             return Ok(outcome);
         }
         let key = IdempotencyKey {
-            user: actor.user,
+            user,
             key: request.key.clone(),
             request_hash: request.request_hash.clone(),
         };
@@ -336,7 +354,7 @@ impl App {
             }
             // Committed before: by an earlier attempt, or by another process.
             Err(AppError::Store(StoreError::IdempotencyKeyTaken)) => self
-                .replay(actor.user, &request)
+                .replay(user, &request)
                 .await?
                 .ok_or(AppError::IdempotencyInFlight),
             Err(other) => Err(other),
@@ -361,35 +379,30 @@ impl App {
         }))
     }
 
-    async fn readable_case(&self, actor: &Actor, id: CaseId) -> Result<Case, AppError> {
+    async fn readable_case(&self, principal: &Principal, id: CaseId) -> Result<Case, AppError> {
         match self.store.case(id).await? {
-            Some(case) if access::can_read(actor, &case) => Ok(case),
+            Some(case) if access::can_read(principal, &case) => Ok(case),
             _ => Err(AppError::NotFound("case")),
         }
     }
 
-    pub async fn case(&self, actor: &Actor, id: CaseId) -> Result<Case, AppError> {
-        self.readable_case(actor, id).await
+    pub async fn case(&self, principal: &Principal, id: CaseId) -> Result<Case, AppError> {
+        self.readable_case(principal, id).await
     }
 
-    pub async fn events(&self, actor: &Actor, id: CaseId) -> Result<Vec<Event>, AppError> {
-        self.readable_case(actor, id).await?;
+    pub async fn events(&self, principal: &Principal, id: CaseId) -> Result<Vec<Event>, AppError> {
+        self.readable_case(principal, id).await?;
         Ok(self.store.events(id).await?)
     }
 
     pub async fn list_cases(
         &self,
-        actor: &Actor,
-        filter: CaseFilter,
+        principal: &Principal,
+        mut filter: CaseFilter,
         page: PageRequest,
     ) -> Result<Page<Case>, AppError> {
-        match access::scope_filter(actor, filter) {
-            Some(filter) => Ok(self.store.list_cases(&filter, &page).await?),
-            None => Ok(Page {
-                items: Vec::new(),
-                next: None,
-            }),
-        }
+        filter.scopes = Some(access::list_scopes(principal));
+        Ok(self.store.list_cases(&filter, &page).await?)
     }
 
     // ---- reference data ---------------------------------------------------------------
@@ -485,52 +498,247 @@ impl App {
         Ok(grid)
     }
 
-    /// Creates a user and returns the API token, which is shown once and stored only as a
-    /// hash.
-    pub async fn add_user(&self, new: NewUser) -> Result<(User, String), AppError> {
-        let name = hezhi_domain::case::check_text("name", &new.name, 50, true)?;
-        if new.role.is_unit_bound() {
-            let unit = new.unit.ok_or_else(|| {
+    /// Checks that a role's scope exists: a unit for unit-bound roles, a region for the
+    /// others, nothing for residents.
+    async fn check_scope(
+        &self,
+        role: Role,
+        region: Option<&RegionCode>,
+        unit: Option<UnitId>,
+    ) -> Result<(), AppError> {
+        if role.is_unit_bound() {
+            let unit = unit.ok_or_else(|| {
                 ValidationError::new("unit", "required", "this role is bound to a unit")
             })?;
             if self.store.units_by_ids(&[unit]).await?.is_empty() {
                 return Err(ValidationError::new("unit", "unknown_unit", "no such unit").into());
             }
-        } else if new.role != Role::Resident {
-            let region = new.region.as_ref().ok_or_else(|| {
+        } else if role != Role::Resident {
+            let region = region.ok_or_else(|| {
                 ValidationError::new("region", "required", "this role is bound to a region")
             })?;
-            if self.store.region(region).await?.is_none() {
+            if !self.region_exists(region).await? {
                 return Err(
                     ValidationError::new("region", "unknown_region", "no such region").into(),
                 );
             }
         }
+        Ok(())
+    }
+
+    /// Creates a user holding one role assignment, and an API token bound to it. The token is
+    /// returned once and stored only as a hash.
+    pub async fn add_user(&self, new: NewUser) -> Result<(User, String), AppError> {
+        let name = hezhi_domain::case::check_text("name", &new.name, 50, true)?;
+        self.check_scope(new.role, new.region.as_ref(), new.unit)
+            .await?;
         if self.store.user_by_name(&name).await?.is_some() {
             return Err(
                 ValidationError::new("name", "name_taken", "a user of this name exists").into(),
             );
         }
         let now = self.now();
-        let user = User {
-            id: UserId::from_uuid(self.new_uuid()),
-            name,
+        let id = UserId::from_uuid(self.new_uuid());
+        let assignment = RoleAssignment {
+            id: AssignmentId::from_uuid(self.new_uuid()),
+            user: id,
             role: new.role,
-            region: new.region,
-            unit: new.unit,
+            region: if new.role.is_unit_bound() {
+                None
+            } else {
+                new.region
+            },
+            unit: if new.role.is_unit_bound() {
+                new.unit
+            } else {
+                None
+            },
+            granted_at: now,
+            granted_by: None,
+        };
+        let user = User {
+            id,
+            name,
             created_at: now,
+            assignments: vec![assignment.clone()],
         };
         self.store.insert_user(&user).await?;
+        let token = self.issue_token(&assignment).await?;
+        self.audit(
+            None,
+            "user_created",
+            serde_json::json!({ "user": user.id, "name": user.name, "role": new.role.as_str() }),
+        )
+        .await?;
+        tracing::info!(user = %user.id, role = new.role.as_str(), "user created");
+        Ok((user, token))
+    }
+
+    /// A new API token acting under `assignment`, returned once and stored only as a hash.
+    pub async fn issue_token(&self, assignment: &RoleAssignment) -> Result<String, AppError> {
         let token = format!("hz_{}", random::hex(&random::bytes::<24>()));
         self.store
             .insert_api_token(&ApiTokenRecord {
                 token_hash: token_hash(&token),
-                user: user.id,
-                created_at: now,
+                user: assignment.user,
+                assignment: assignment.id,
+                created_at: self.now(),
             })
             .await?;
-        tracing::info!(user = %user.id, role = user.role.as_str(), "user created");
-        Ok((user, token))
+        Ok(token)
+    }
+
+    /// Grants `role` (bound to `region` or `unit`) to an existing user. `granted_by` must hold
+    /// the right to manage role assignments over that scope; `None` is the operator's CLI.
+    pub async fn grant_role(
+        &self,
+        granted_by: Option<&Principal>,
+        user: UserId,
+        role: Role,
+        region: Option<RegionCode>,
+        unit: Option<UnitId>,
+    ) -> Result<RoleAssignment, AppError> {
+        self.check_scope(role, region.as_ref(), unit).await?;
+        if let Some(principal) = granted_by {
+            self.require_admin(
+                principal,
+                Action::ManageRoleAssignments,
+                region.as_ref(),
+                unit,
+            )
+            .await?;
+        }
+        self.store
+            .user(user)
+            .await?
+            .ok_or(AppError::NotFound("user"))?;
+        let assignment = RoleAssignment {
+            id: AssignmentId::from_uuid(self.new_uuid()),
+            user,
+            role,
+            region: if role.is_unit_bound() { None } else { region },
+            unit: if role.is_unit_bound() { unit } else { None },
+            granted_at: self.now(),
+            granted_by: granted_by.map(|p| p.user),
+        };
+        self.store.grant_role(&assignment).await?;
+        self.audit(
+            granted_by.map(|p| p.user),
+            "role_granted",
+            serde_json::json!({ "user": user, "assignment": assignment.id, "role": role.as_str(),
+                "region": assignment.region, "unit": assignment.unit }),
+        )
+        .await?;
+        Ok(assignment)
+    }
+
+    /// Ends a role assignment; the tokens bound to it stop working with it.
+    pub async fn revoke_role(
+        &self,
+        revoked_by: Option<&Principal>,
+        user: UserId,
+        assignment: AssignmentId,
+    ) -> Result<(), AppError> {
+        let holder = self
+            .store
+            .user(user)
+            .await?
+            .ok_or(AppError::NotFound("user"))?;
+        let found = holder
+            .assignments
+            .iter()
+            .find(|a| a.id == assignment)
+            .ok_or(AppError::NotFound("role_assignment"))?;
+        if let Some(principal) = revoked_by {
+            self.require_admin(
+                principal,
+                Action::ManageRoleAssignments,
+                found.region.as_ref(),
+                found.unit,
+            )
+            .await?;
+        }
+        if !self.store.revoke_role(assignment, self.now()).await? {
+            return Err(AppError::NotFound("role_assignment"));
+        }
+        write_lock(&self.tokens).clear();
+        self.audit(
+            revoked_by.map(|p| p.user),
+            "role_revoked",
+            serde_json::json!({ "user": user, "assignment": assignment, "role": found.role.as_str() }),
+        )
+        .await
+    }
+
+    /// Every user with his live assignments, for administrators.
+    pub async fn users(&self, principal: &Principal) -> Result<Vec<User>, AppError> {
+        if !principal.holds_right(Action::ManageUsers)
+            && !principal.holds_right(Action::ManageRoleAssignments)
+        {
+            return Err(DomainError::NotPermitted {
+                command: hezhi_domain::CommandKind::Report,
+                reason: "role_not_permitted",
+            }
+            .into());
+        }
+        Ok(self.store.users().await?)
+    }
+
+    /// Refuses unless one of the principal's assignments holds `action` over the scope: a
+    /// region inside its own, or a unit whose region is.
+    pub async fn require_admin(
+        &self,
+        principal: &Principal,
+        action: Action,
+        region: Option<&RegionCode>,
+        unit: Option<UnitId>,
+    ) -> Result<(), AppError> {
+        let unit_region = match unit {
+            Some(unit) => self
+                .store
+                .units_by_ids(&[unit])
+                .await?
+                .pop()
+                .map(|u| u.region),
+            None => None,
+        };
+        let target = region.or(unit_region.as_ref());
+        let allowed = principal
+            .with_right(action)
+            .any(|actor| match (target, &actor.region) {
+                (None, _) => true,
+                (Some(target), Some(scope)) => target.is_within(scope),
+                (Some(_), None) => false,
+            });
+        if allowed {
+            Ok(())
+        } else {
+            Err(DomainError::NotPermitted {
+                command: hezhi_domain::CommandKind::Report,
+                reason: "role_not_permitted",
+            }
+            .into())
+        }
+    }
+
+    /// Appends one record to the system chain of the audit log.
+    pub async fn audit(
+        &self,
+        actor: Option<UserId>,
+        action: &str,
+        detail: serde_json::Value,
+    ) -> Result<(), AppError> {
+        self.store
+            .append_audit(vec![AuditRecord {
+                at: self.now(),
+                actor,
+                action: action.to_owned(),
+                case: None,
+                county: None,
+                detail,
+            }])
+            .await?;
+        Ok(())
     }
 
     fn new_uuid(&self) -> uuid::Uuid {
@@ -547,14 +755,28 @@ fn write_lock<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
     lock.write().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// The actor a stored user acts as.
-pub fn actor_of(user: &User) -> Actor {
-    Actor {
-        user: user.id,
-        role: user.role,
-        region: user.region.clone(),
-        unit: user.unit,
+/// Runs `attempt` under each assignment in turn and returns the first success. A refusal
+/// for lack of permission moves on to the next assignment; any other error (a bad field, a
+/// state that forbids the command) is final, since no other role would change it.
+fn first_permitted<T>(
+    assignments: &[Actor],
+    mut attempt: impl FnMut(&Actor) -> Result<T, DomainError>,
+) -> Result<T, AppError> {
+    let mut refusal = None;
+    for actor in assignments {
+        match attempt(actor) {
+            Err(error @ DomainError::NotPermitted { .. }) => {
+                refusal.get_or_insert(error);
+            }
+            other => return other.map_err(AppError::from),
+        }
     }
+    Err(refusal
+        .unwrap_or(DomainError::NotPermitted {
+            command: hezhi_domain::CommandKind::Report,
+            reason: "no_role",
+        })
+        .into())
 }
 
 fn fold(case: &Case, events: &[Event]) -> Result<Case, AppError> {

@@ -27,6 +27,9 @@ pub enum UserEntity {}
 /// Marker for [`EventId`].
 #[derive(Debug)]
 pub enum EventEntity {}
+/// Marker for [`AssignmentId`].
+#[derive(Debug)]
+pub enum AssignmentEntity {}
 
 /// A case (事件).
 pub type CaseId = Id<CaseEntity>;
@@ -36,6 +39,8 @@ pub type UnitId = Id<UnitEntity>;
 pub type UserId = Id<UserEntity>;
 /// One event in a case's history.
 pub type EventId = Id<EventEntity>;
+/// One role assignment of a user.
+pub type AssignmentId = Id<AssignmentEntity>;
 
 impl<T> Id<T> {
     pub const fn from_uuid(uuid: Uuid) -> Self {

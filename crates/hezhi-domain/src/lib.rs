@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod access;
 pub mod actor;
 pub mod case;
 pub mod error;
@@ -9,13 +10,14 @@ pub mod party;
 pub mod region;
 pub mod unit;
 
+pub use access::{Action, Principal, Relation};
 pub use actor::{Actor, Role};
 pub use case::{
     Case, CaseKind, CaseNumber, CategoryCode, Channel, Complexity, NewCase, Outcome, Position,
     ReferralChannel, Satisfaction, TrackingCode, Urgency,
 };
 pub use error::{DomainError, ValidationError};
-pub use ids::{CaseId, EventId, UnitId, UserId};
+pub use ids::{AssignmentId, CaseId, EventId, UnitId, UserId};
 pub use lifecycle::{
     CaseState, Command, CommandKind, Event, EventKind, check_report, decide, evolve, replay,
     report, reported_event,

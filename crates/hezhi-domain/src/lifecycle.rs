@@ -274,34 +274,14 @@ impl CommandKind {
     }
 
     /// Whether a role may issue this command at all (before scope and unit checks).
+    /// Whether a role may issue this command at all, on a case inside its scope (the
+    /// command's row of the rights matrix, [`crate::access::permits`]).
     pub fn permitted_to(self, role: Role) -> bool {
-        use CommandKind as C;
-        use Role as R;
-        match self {
-            C::Report => !matches!(
-                role,
-                R::Leader | R::SystemAdmin | R::SecurityAdmin | R::Auditor
-            ),
-            C::Accept | C::Decline | C::ResolveAtFirstContact => {
-                matches!(role, R::IntakeClerk | R::Dispatcher)
-            }
-            C::Triage | C::Dispatch | C::ApproveExtension | C::RefuseExtension | C::Archive => {
-                matches!(role, R::Dispatcher)
-            }
-            C::Acknowledge | C::Return | C::ConfirmPart | C::RequestExtension | C::Resolve => {
-                role.is_unit_bound()
-            }
-            C::Supervise | C::Escalate => {
-                matches!(role, R::Dispatcher | R::Supervisor | R::CaseLeader)
-            }
-            C::Verify | C::Rework => matches!(role, R::GridWorker | R::Dispatcher),
-            C::FollowUp => {
-                matches!(
-                    role,
-                    R::Dispatcher | R::IntakeClerk | R::GridWorker | R::Resident
-                )
-            }
-        }
+        crate::access::permits(
+            role,
+            crate::access::Relation::Inside,
+            crate::access::Action::Command(self),
+        )
     }
 }
 
@@ -487,23 +467,25 @@ impl EventKind {
 /// Checks that `actor` may report `case`: the data is valid and, for staff, the place lies
 /// inside their region. The application calls this before it allocates a number.
 pub fn check_report(case: &NewCase, actor: &Actor) -> Result<(), DomainError> {
-    if !CommandKind::Report.permitted_to(actor.role) {
-        return Err(DomainError::NotPermitted {
+    use crate::access::{Action, Relation, permits, relation_to_region};
+    let refuse = |reason| {
+        Err(DomainError::NotPermitted {
             command: CommandKind::Report,
-            reason: "role_not_permitted",
-        });
+            reason,
+        })
+    };
+    if !CommandKind::Report.permitted_to(actor.role) {
+        return refuse("role_not_permitted");
     }
     case.validate()?;
-    // Like `authorize`, a region-bound role without a region is refused, not unlimited.
-    let in_scope = match &actor.region {
-        Some(scope) => case.region.is_within(scope),
-        None => actor.role == Role::Resident || actor.role.is_unit_bound(),
+    // A resident may report from anywhere; staff report inside their region.
+    let relation = if actor.role == Role::Resident {
+        Relation::Inside
+    } else {
+        relation_to_region(actor, &case.region)
     };
-    if actor.role != Role::Resident && !in_scope {
-        return Err(DomainError::NotPermitted {
-            command: CommandKind::Report,
-            reason: "region_outside_scope",
-        });
+    if !permits(actor.role, relation, Action::Command(CommandKind::Report)) {
+        return refuse("region_outside_scope");
     }
     Ok(())
 }
@@ -858,7 +840,18 @@ fn check_dispatch(
 
 /// Role, region and unit checks. Region-bound staff act inside their subtree; unit handlers
 /// act for the unit the case is assigned to; residents only on their own cases.
+/// Why a unit-bound actor may not run `kind` on `case`.
+fn unit_refusal(case: &Case, kind: CommandKind, actor: &Actor) -> &'static str {
+    match (actor.unit, &case.assignment, kind) {
+        (None, _, _) => "no_unit",
+        (_, None, _) => "not_assigned",
+        (_, _, CommandKind::ConfirmPart) => "not_a_supporting_unit",
+        _ => "not_the_lead_unit",
+    }
+}
+
 fn authorize(case: &Case, kind: CommandKind, actor: &Actor) -> Result<(), DomainError> {
+    use crate::access::{Action, permits, relation};
     let refuse = |reason| {
         Err(DomainError::NotPermitted {
             command: kind,
@@ -868,40 +861,25 @@ fn authorize(case: &Case, kind: CommandKind, actor: &Actor) -> Result<(), Domain
     if !kind.permitted_to(actor.role) {
         return refuse("role_not_permitted");
     }
-    if actor.role == Role::Resident {
-        return if case.reported_by == actor.user {
-            Ok(())
-        } else {
-            refuse("not_own_case")
-        };
+    let relation = relation(actor, case);
+    if !permits(actor.role, relation, Action::Command(kind)) {
+        return refuse(match actor.role {
+            Role::Resident => "not_own_case",
+            role if role.is_unit_bound() => unit_refusal(case, kind, actor),
+            _ => "region_outside_scope",
+        });
     }
-    if actor.role.is_unit_bound() {
-        let Some(unit) = actor.unit else {
-            return refuse("no_unit");
-        };
-        let Some(assignment) = &case.assignment else {
-            return refuse("not_assigned");
-        };
-        let is_lead = assignment.lead_unit == unit;
-        return match kind {
-            CommandKind::ConfirmPart => Ok(()), // checked against the parts in decide
-            _ if is_lead => Ok(()),
-            _ => refuse("not_the_lead_unit"),
-        };
-    }
-    match &actor.region {
-        Some(scope) if case.data.region.is_within(scope) => Ok(()),
-        // Escalated cases are also the business of the level they were escalated to.
-        Some(scope)
-            if case
-                .escalated_to
-                .as_ref()
-                .is_some_and(|to| to.is_within(scope)) =>
-        {
-            Ok(())
+    // A supporting unit confirms its part; every other unit command is the lead unit's.
+    if actor.role.is_unit_bound() && kind != CommandKind::ConfirmPart {
+        let is_lead = case
+            .assignment
+            .as_ref()
+            .is_some_and(|a| Some(a.lead_unit) == actor.unit);
+        if !is_lead {
+            return refuse("not_the_lead_unit");
         }
-        _ => refuse("region_outside_scope"),
     }
+    Ok(())
 }
 
 /// Folds one event into the case. `None` is the case before its first event.

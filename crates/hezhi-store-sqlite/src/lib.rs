@@ -5,15 +5,16 @@ mod migrate;
 use async_trait::async_trait;
 use chrono::{DateTime, TimeZone, Utc};
 use hezhi_domain::{
-    Case, CaseId, CaseKind, CategoryCode, Event, RegionCode, TrackingCode, UnitId, UserId,
+    AssignmentId, Case, CaseId, CaseKind, CategoryCode, Event, RegionCode, TrackingCode, UnitId,
+    UserId,
 };
 use hezhi_store::codec::{self, CaseColumns, EventColumns};
 use hezhi_store::{
     ApiTokenRecord, AuditEntry, AuditFilter, AuditHash, AuditHead, AuditRecord, AuditStore,
     CaseFilter, CaseReader, CaseWriter, Category, CategoryStore, IdempotencyRecord, IdempotencyRow,
-    Page, PageRequest, Region, RegionStore, Store, StoreError, StoreResult, Unit, UnitStore, User,
-    UserStore, WriteOp, WriteReceipt, WriteTx, all_reports, append_audit, apply_batch,
-    reports_together,
+    ListScope, Page, PageRequest, Region, RegionStore, RoleAssignment, Store, StoreError,
+    StoreResult, Unit, UnitStore, User, UserStore, WriteOp, WriteReceipt, WriteTx, all_reports,
+    append_audit, apply_batch, reports_together,
 };
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
@@ -386,17 +387,20 @@ fn decode_unit(row: &SqliteRow) -> StoreResult<Unit> {
     )
 }
 
-fn decode_user(row: &SqliteRow) -> StoreResult<User> {
+fn decode_assignment(row: &SqliteRow) -> StoreResult<RoleAssignment> {
     let region: Option<String> = row.try_get("region").map_err(db_error)?;
-    codec::user_from_columns(
+    codec::assignment_from_columns(
         row.try_get("id").map_err(db_error)?,
-        row.try_get("name").map_err(db_error)?,
+        row.try_get("user_id").map_err(db_error)?,
         &row.try_get::<String, _>("role").map_err(db_error)?,
         region.as_deref(),
         row.try_get("unit").map_err(db_error)?,
-        from_ms(row.try_get("created_at").map_err(db_error)?)?,
+        from_ms(row.try_get("granted_at").map_err(db_error)?)?,
+        row.try_get("granted_by").map_err(db_error)?,
     )
 }
+
+const ASSIGNMENT_COLUMNS: &str = "id, user_id, role, region, unit, granted_at, granted_by";
 
 fn decode_region(row: &SqliteRow) -> StoreResult<Region> {
     let get = |column: &str| row.try_get::<String, _>(column).map_err(db_error);
@@ -493,10 +497,43 @@ impl CaseReader for SqliteStore {
                 .push_bind(unit.as_uuid())
                 .push(")");
         }
-        if let Some(reporter) = filter.reported_by {
-            query
-                .push(" AND reported_by = ")
-                .push_bind(reporter.as_uuid());
+        if let Some(scopes) = &filter.scopes {
+            // Inside at least one of the reader's scopes; no scope at all matches nothing.
+            query.push(" AND (1 = 0");
+            for scope in scopes {
+                match scope {
+                    ListScope::Region(region) => {
+                        query
+                            .push(" OR (region >= ")
+                            .push_bind(region.to_string())
+                            .push(" AND region < ")
+                            .push_bind(codec::prefix_upper_bound(region.as_str()))
+                            .push(")");
+                    }
+                    ListScope::AncestorsOf(region) => {
+                        let ancestors: Vec<String> =
+                            std::iter::successors(region.parent(), |r| r.parent())
+                                .map(|r| r.to_string())
+                                .collect();
+                        // '' is no region: it keeps the list valid when it is empty.
+                        query.push(" OR region IN (''");
+                        for ancestor in ancestors {
+                            query.push(", ").push_bind(ancestor);
+                        }
+                        query.push(")");
+                    }
+                    ListScope::Unit(unit) => {
+                        query
+                            .push(" OR id IN (SELECT case_id FROM case_units WHERE unit_id = ")
+                            .push_bind(unit.as_uuid())
+                            .push(")");
+                    }
+                    ListScope::ReportedBy(user) => {
+                        query.push(" OR reported_by = ").push_bind(user.as_uuid());
+                    }
+                }
+            }
+            query.push(")");
         }
         if let Some(now) = filter.overdue_at {
             query
@@ -767,67 +804,163 @@ impl UnitStore for SqliteStore {
     }
 }
 
+impl SqliteStore {
+    /// Users from rows of `id, name, created_at`, each with his live assignments.
+    async fn with_assignments(&self, rows: Vec<SqliteRow>) -> StoreResult<Vec<User>> {
+        let mut users = Vec::with_capacity(rows.len());
+        for row in &rows {
+            users.push(User {
+                id: UserId::from_uuid(row.try_get("id").map_err(db_error)?),
+                name: row.try_get("name").map_err(db_error)?,
+                created_at: from_ms(row.try_get("created_at").map_err(db_error)?)?,
+                assignments: Vec::new(),
+            });
+        }
+        if users.is_empty() {
+            return Ok(users);
+        }
+        let mut query = QueryBuilder::<Sqlite>::new(format!(
+            "SELECT {ASSIGNMENT_COLUMNS} FROM role_assignments WHERE revoked_at IS NULL AND user_id IN ("
+        ));
+        let mut list = query.separated(", ");
+        for user in &users {
+            list.push_bind(user.id.as_uuid());
+        }
+        query.push(") ORDER BY granted_at, id");
+        let rows = query
+            .build()
+            .fetch_all(&self.readers)
+            .await
+            .map_err(db_error)?;
+        for row in &rows {
+            let assignment = decode_assignment(row)?;
+            if let Some(user) = users.iter_mut().find(|u| u.id == assignment.user) {
+                user.assignments.push(assignment);
+            }
+        }
+        Ok(users)
+    }
+
+    async fn users_where(&self, condition: &str, value: Option<String>) -> StoreResult<Vec<User>> {
+        let sql = format!("SELECT id, name, created_at FROM users {condition} ORDER BY name");
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        if let Some(value) = value {
+            query = query.bind(value);
+        }
+        let rows = query.fetch_all(&self.readers).await.map_err(db_error)?;
+        self.with_assignments(rows).await
+    }
+}
+
+async fn insert_assignment(conn: &mut SqliteConnection, a: &RoleAssignment) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO role_assignments (id, user_id, role, region, unit, granted_at, granted_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(a.id.as_uuid())
+    .bind(a.user.as_uuid())
+    .bind(a.role.as_str())
+    .bind(a.region.as_ref().map(ToString::to_string))
+    .bind(a.unit.map(|u| u.as_uuid()))
+    .bind(ms(a.granted_at))
+    .bind(a.granted_by.map(|u| u.as_uuid()))
+    .execute(conn)
+    .await
+    .map_err(write_error)?;
+    Ok(())
+}
+
 #[async_trait]
 impl UserStore for SqliteStore {
     async fn insert_user(&self, user: &User) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO users (id, name, role, region, unit, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        let mut tx = self
+            .writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(db_error)?;
+        sqlx::query("INSERT INTO users (id, name, created_at) VALUES ($1, $2, $3)")
+            .bind(user.id.as_uuid())
+            .bind(&user.name)
+            .bind(ms(user.created_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(write_error)?;
+        for assignment in &user.assignments {
+            insert_assignment(&mut tx, assignment).await?;
+        }
+        tx.commit().await.map_err(db_error)
+    }
+
+    async fn grant_role(&self, assignment: &RoleAssignment) -> StoreResult<()> {
+        let mut tx = self
+            .writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(db_error)?;
+        insert_assignment(&mut tx, assignment).await?;
+        tx.commit().await.map_err(db_error)
+    }
+
+    async fn revoke_role(&self, id: AssignmentId, at: DateTime<Utc>) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE role_assignments SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
         )
-        .bind(user.id.as_uuid())
-        .bind(&user.name)
-        .bind(user.role.as_str())
-        .bind(user.region.as_ref().map(ToString::to_string))
-        .bind(user.unit.map(|u| u.as_uuid()))
-        .bind(ms(user.created_at))
+        .bind(ms(at))
+        .bind(id.as_uuid())
+        .execute(&self.writer)
+        .await
+        .map_err(db_error)?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn user(&self, id: UserId) -> StoreResult<Option<User>> {
+        let rows = sqlx::query("SELECT id, name, created_at FROM users WHERE id = $1")
+            .bind(id.as_uuid())
+            .fetch_all(&self.readers)
+            .await
+            .map_err(db_error)?;
+        Ok(self.with_assignments(rows).await?.pop())
+    }
+
+    async fn user_by_name(&self, name: &str) -> StoreResult<Option<User>> {
+        Ok(self
+            .users_where("WHERE name = $1", Some(name.to_owned()))
+            .await?
+            .pop())
+    }
+
+    async fn users(&self) -> StoreResult<Vec<User>> {
+        self.users_where("", None).await
+    }
+
+    async fn insert_api_token(&self, token: &ApiTokenRecord) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO api_tokens (token_hash, user_id, assignment_id, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(&token.token_hash)
+        .bind(token.user.as_uuid())
+        .bind(token.assignment.as_uuid())
+        .bind(ms(token.created_at))
         .execute(&self.writer)
         .await
         .map_err(write_error)?;
         Ok(())
     }
 
-    async fn user(&self, id: UserId) -> StoreResult<Option<User>> {
-        let row =
-            sqlx::query("SELECT id, name, role, region, unit, created_at FROM users WHERE id = $1")
-                .bind(id.as_uuid())
-                .fetch_optional(&self.readers)
-                .await
-                .map_err(db_error)?;
-        row.as_ref().map(decode_user).transpose()
-    }
-
-    async fn user_by_name(&self, name: &str) -> StoreResult<Option<User>> {
+    async fn token_owner(&self, token_hash: &str) -> StoreResult<Option<(User, AssignmentId)>> {
         let row = sqlx::query(
-            "SELECT id, name, role, region, unit, created_at FROM users WHERE name = $1",
-        )
-        .bind(name)
-        .fetch_optional(&self.readers)
-        .await
-        .map_err(db_error)?;
-        row.as_ref().map(decode_user).transpose()
-    }
-
-    async fn insert_api_token(&self, token: &ApiTokenRecord) -> StoreResult<()> {
-        sqlx::query("INSERT INTO api_tokens (token_hash, user_id, created_at) VALUES ($1, $2, $3)")
-            .bind(&token.token_hash)
-            .bind(token.user.as_uuid())
-            .bind(ms(token.created_at))
-            .execute(&self.writer)
-            .await
-            .map_err(write_error)?;
-        Ok(())
-    }
-
-    async fn user_by_token_hash(&self, token_hash: &str) -> StoreResult<Option<User>> {
-        let row = sqlx::query(
-            "SELECT u.id, u.name, u.role, u.region, u.unit, u.created_at
-             FROM api_tokens t JOIN users u ON u.id = t.user_id
+            "SELECT t.user_id, t.assignment_id FROM api_tokens t
+             JOIN role_assignments a ON a.id = t.assignment_id AND a.revoked_at IS NULL
              WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
         )
         .bind(token_hash)
         .fetch_optional(&self.readers)
         .await
         .map_err(db_error)?;
-        row.as_ref().map(decode_user).transpose()
+        let Some(row) = row else { return Ok(None) };
+        let user = UserId::from_uuid(row.try_get("user_id").map_err(db_error)?);
+        let assignment = AssignmentId::from_uuid(row.try_get("assignment_id").map_err(db_error)?);
+        Ok(self.user(user).await?.map(|user| (user, assignment)))
     }
 }
 

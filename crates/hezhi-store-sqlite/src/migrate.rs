@@ -13,6 +13,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0002_audit_log",
         include_str!("../migrations/0002_audit_log.sql"),
     ),
+    (
+        "0005_role_assignments",
+        include_str!("../migrations/0005_role_assignments.sql"),
+    ),
 ];
 
 pub async fn run(pool: &SqlitePool) -> StoreResult<()> {

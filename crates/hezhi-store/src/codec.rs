@@ -190,25 +190,27 @@ pub fn unit_from_columns(
     })
 }
 
-/// A user from its stored columns.
-pub fn user_from_columns(
+/// A role assignment from its stored columns.
+pub fn assignment_from_columns(
     id: uuid::Uuid,
-    name: String,
+    user: uuid::Uuid,
     role: &str,
     region: Option<&str>,
     unit: Option<uuid::Uuid>,
-    created_at: DateTime<Utc>,
-) -> Result<crate::User, StoreError> {
-    Ok(crate::User {
-        id: UserId::from_uuid(id),
-        name,
+    granted_at: DateTime<Utc>,
+    granted_by: Option<uuid::Uuid>,
+) -> Result<crate::RoleAssignment, StoreError> {
+    Ok(crate::RoleAssignment {
+        id: hezhi_domain::AssignmentId::from_uuid(id),
+        user: UserId::from_uuid(user),
         role: Role::parse(role).ok_or_else(|| corrupt(format!("role {role}")))?,
         region: region
             .map(hezhi_domain::RegionCode::parse)
             .transpose()
             .map_err(corrupt)?,
         unit: unit.map(UnitId::from_uuid),
-        created_at,
+        granted_at,
+        granted_by: granted_by.map(UserId::from_uuid),
     })
 }
 

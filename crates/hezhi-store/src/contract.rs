@@ -4,14 +4,14 @@
 //! in its panic message, so a failure says which rule the backend broke.
 
 use crate::{
-    ApiTokenRecord, CaseFilter, Category, IdempotencyKey, PageRequest, Region, Store, StoreError,
-    Unit, User, WriteOp,
+    ApiTokenRecord, CaseFilter, Category, IdempotencyKey, ListScope, PageRequest, Region,
+    RoleAssignment, Store, StoreError, Unit, User, WriteOp,
 };
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use hezhi_domain::{
-    Actor, Case, CaseId, CaseKind, CaseState, CategoryCode, Channel, Command, Complexity, NewCase,
-    Party, PartyRole, RegionCode, RegionLevel, Role, TrackingCode, UnitId, UnitKind, Urgency,
-    UserId, decide,
+    Actor, AssignmentId, Case, CaseId, CaseKind, CaseState, CategoryCode, Channel, Command,
+    Complexity, NewCase, Party, PartyRole, RegionCode, RegionLevel, Role, TrackingCode, UnitId,
+    UnitKind, Urgency, UserId, decide,
 };
 use std::future::Future;
 use std::pin::Pin;
@@ -561,12 +561,46 @@ async fn list_filters(store: Arc<dyn Store>) {
     );
     assert_eq!(
         count(CaseFilter {
-            reported_by: Some(UserId::from_uuid(uuid::Uuid::from_u128(5))),
+            scopes: Some(vec![ListScope::ReportedBy(UserId::from_uuid(
+                uuid::Uuid::from_u128(5)
+            ))]),
             ..in_county.clone()
         })
         .await,
         0
     );
+    let scoped = |scopes: Vec<ListScope>| CaseFilter {
+        scopes: Some(scopes),
+        ..CaseFilter::default()
+    };
+    assert_eq!(count(scoped(vec![])).await, 0, "no scope matches nothing");
+    assert_eq!(
+        count(scoped(vec![ListScope::Region(code(region))])).await,
+        5
+    );
+    assert_eq!(count(scoped(vec![ListScope::Unit(lead.id)])).await, 1);
+    assert_eq!(
+        count(scoped(vec![
+            ListScope::Unit(lead.id),
+            ListScope::Region(code("370812001002"))
+        ]))
+        .await,
+        2,
+        "scopes are alternatives"
+    );
+    assert_eq!(
+        count(scoped(vec![ListScope::AncestorsOf(
+            RegionCode::grid(&code(region), 4).expect("grid")
+        )]))
+        .await,
+        5,
+        "a grid worker's village-level cases"
+    );
+    let reported_or_nowhere = scoped(vec![
+        ListScope::ReportedBy(dispatcher().user),
+        ListScope::Region(code("99")),
+    ]);
+    assert!(count(reported_or_nowhere).await > 5);
     assert_eq!(dispatched.state, CaseState::Dispatched);
 }
 
@@ -638,13 +672,22 @@ async fn units(store: Arc<dyn Store>) {
 }
 
 async fn users_and_tokens(store: Arc<dyn Store>) {
-    let user = User {
-        id: UserId::from_uuid(uuid::Uuid::from_u128(0x3001)),
-        name: "王网格".into(),
-        role: Role::GridWorker,
-        region: Some(code("370811002001001")),
+    let id = UserId::from_uuid(uuid::Uuid::from_u128(0x3001));
+    let assignment = |n: u128, role, region: Option<&str>| RoleAssignment {
+        id: AssignmentId::from_uuid(uuid::Uuid::from_u128(0x4000 + n)),
+        user: id,
+        role,
+        region: region.map(code),
         unit: None,
+        granted_at: at(12, 8),
+        granted_by: None,
+    };
+    let grid_worker = assignment(1, Role::GridWorker, Some("370811002001001"));
+    let user = User {
+        id,
+        name: "王网格".into(),
         created_at: at(12, 8),
+        assignments: vec![grid_worker.clone()],
     };
     store.insert_user(&user).await.expect("insert");
     let duplicate = User {
@@ -653,26 +696,59 @@ async fn users_and_tokens(store: Arc<dyn Store>) {
     };
     assert!(matches!(
         store.insert_user(&duplicate).await,
-        Err(StoreError::Duplicate("user_name"))
+        Err(StoreError::Duplicate(_))
     ));
     store
         .insert_api_token(&ApiTokenRecord {
             token_hash: "abc".into(),
             user: user.id,
+            assignment: grid_worker.id,
             created_at: at(12, 8),
         })
         .await
         .expect("token");
     assert_eq!(
-        store.user_by_token_hash("abc").await.expect("read"),
-        Some(user.clone())
+        store.token_owner("abc").await.expect("read"),
+        Some((user.clone(), grid_worker.id))
     );
-    assert_eq!(store.user_by_token_hash("abd").await.expect("read"), None);
+    assert_eq!(store.token_owner("abd").await.expect("read"), None);
     assert_eq!(
         store.user_by_name("王网格").await.expect("read"),
         Some(user.clone())
     );
-    assert_eq!(store.user(user.id).await.expect("read"), Some(user));
+    assert_eq!(store.user(user.id).await.expect("read"), Some(user.clone()));
+
+    // A second role; then the first is revoked, and the token bound to it dies with it.
+    let mediator_region = assignment(2, Role::Supervisor, Some("370811"));
+    store.grant_role(&mediator_region).await.expect("grant");
+    let both = store.user(user.id).await.expect("read").expect("exists");
+    assert_eq!(
+        both.assignments,
+        vec![grid_worker.clone(), mediator_region.clone()]
+    );
+    assert!(
+        store
+            .revoke_role(grid_worker.id, at(12, 9))
+            .await
+            .expect("revoke")
+    );
+    assert!(
+        !store
+            .revoke_role(grid_worker.id, at(12, 10))
+            .await
+            .expect("revoke twice")
+    );
+    let after = store.user(user.id).await.expect("read").expect("exists");
+    assert_eq!(after.assignments, vec![mediator_region]);
+    assert_eq!(store.token_owner("abc").await.expect("read"), None);
+    assert!(
+        store
+            .users()
+            .await
+            .expect("all")
+            .iter()
+            .any(|u| u.id == user.id)
+    );
 }
 
 async fn categories(store: Arc<dyn Store>) {

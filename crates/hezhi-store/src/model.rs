@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use hezhi_domain::{
-    CaseKind, CaseState, CategoryCode, RegionCode, RegionLevel, Role, UnitId, UnitKind,
-    UnitSnapshot, Urgency, UserId,
+    Actor, AssignmentId, CaseKind, CaseState, CategoryCode, Principal, RegionCode, RegionLevel,
+    Role, UnitId, UnitKind, UnitSnapshot, Urgency, UserId,
 };
 use serde::{Deserialize, Serialize};
 
@@ -46,23 +46,59 @@ impl Unit {
     }
 }
 
+/// A user and the role assignments he holds now (revoked ones are not loaded).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct User {
     pub id: UserId,
     pub name: String,
+    pub created_at: DateTime<Utc>,
+    pub assignments: Vec<RoleAssignment>,
+}
+
+impl User {
+    /// The user acting under every assignment he holds.
+    pub fn principal(&self) -> Principal {
+        Principal {
+            user: self.id,
+            assignments: self.assignments.iter().map(RoleAssignment::actor).collect(),
+        }
+    }
+}
+
+/// A role bound to a region subtree (region-bound roles), to a unit (unit handlers and
+/// mediators), or to nothing (residents, who act on their own cases).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleAssignment {
+    pub id: AssignmentId,
+    pub user: UserId,
     pub role: Role,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub region: Option<RegionCode>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unit: Option<UnitId>,
-    pub created_at: DateTime<Utc>,
+    pub granted_at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub granted_by: Option<UserId>,
 }
 
-/// An API token as stored: only its SHA-256 hash, never the token.
+impl RoleAssignment {
+    pub fn actor(&self) -> Actor {
+        Actor {
+            user: self.user,
+            role: self.role,
+            region: self.region.clone(),
+            unit: self.unit,
+        }
+    }
+}
+
+/// An API token as stored: only its SHA-256 hash, never the token. A token acts under one
+/// role assignment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiTokenRecord {
     pub token_hash: String,
     pub user: UserId,
+    pub assignment: AssignmentId,
     pub created_at: DateTime<Utc>,
 }
 
@@ -78,8 +114,23 @@ pub struct CaseFilter {
     pub unit: Option<UnitId>,
     /// Only cases still open and past their due time at this instant.
     pub overdue_at: Option<DateTime<Utc>>,
-    /// Only cases reported by this user (residents).
-    pub reported_by: Option<UserId>,
+    /// The reader's scopes: only cases inside at least one of them. `None` means no scope
+    /// restriction (the caller has already decided); `Some(vec![])` matches nothing.
+    pub scopes: Option<Vec<ListScope>>,
+}
+
+/// One scope a list is restricted to, as SQL can test it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ListScope {
+    /// Cases in this region or below it.
+    Region(RegionCode),
+    /// Cases registered exactly at one of the region's ancestors (a village-level case for the
+    /// worker of one of its grids).
+    AncestorsOf(RegionCode),
+    /// Cases whose current assignment names this unit.
+    Unit(UnitId),
+    /// Cases reported by this user.
+    ReportedBy(UserId),
 }
 
 /// Keyset pagination, newest first. The cursor is the id of the last case of the previous

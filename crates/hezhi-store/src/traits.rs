@@ -3,11 +3,15 @@
 
 use crate::audit::{AuditEntry, AuditFilter, AuditHash, AuditHead, AuditRecord};
 use crate::error::StoreError;
-use crate::model::{ApiTokenRecord, CaseFilter, Category, Page, PageRequest, Region, Unit, User};
+use crate::model::{
+    ApiTokenRecord, CaseFilter, Category, Page, PageRequest, Region, RoleAssignment, Unit, User,
+};
 use crate::write::{IdempotencyRecord, WriteOp, WriteReceipt};
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use hezhi_domain::{
-    Case, CaseId, CaseKind, CategoryCode, Event, RegionCode, TrackingCode, UnitId, UserId,
+    AssignmentId, Case, CaseId, CaseKind, CategoryCode, Event, RegionCode, TrackingCode, UnitId,
+    UserId,
 };
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -64,12 +68,18 @@ pub trait UnitStore: Send + Sync {
 
 #[async_trait]
 pub trait UserStore: Send + Sync {
+    /// Creates a user with the assignments he starts with.
     async fn insert_user(&self, user: &User) -> StoreResult<()>;
+    async fn grant_role(&self, assignment: &RoleAssignment) -> StoreResult<()>;
+    /// Ends an assignment; `false` if there was no such live assignment.
+    async fn revoke_role(&self, id: AssignmentId, at: DateTime<Utc>) -> StoreResult<bool>;
     async fn user(&self, id: UserId) -> StoreResult<Option<User>>;
     async fn user_by_name(&self, name: &str) -> StoreResult<Option<User>>;
+    /// Every user, by name.
+    async fn users(&self) -> StoreResult<Vec<User>>;
     async fn insert_api_token(&self, token: &ApiTokenRecord) -> StoreResult<()>;
-    /// The user a live (not revoked) token belongs to.
-    async fn user_by_token_hash(&self, token_hash: &str) -> StoreResult<Option<User>>;
+    /// The user a live (not revoked) token belongs to, and the live assignment it acts under.
+    async fn token_owner(&self, token_hash: &str) -> StoreResult<Option<(User, AssignmentId)>>;
 }
 
 #[async_trait]

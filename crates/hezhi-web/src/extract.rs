@@ -9,7 +9,7 @@ use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use hezhi_app::{App, IdempotencyRequest};
-use hezhi_domain::Actor;
+use hezhi_domain::Principal;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::sync::Arc;
@@ -26,7 +26,7 @@ pub fn lang(headers: &HeaderMap) -> Lang {
 /// without a valid `Authorization: Bearer` token the request ends here with 401.
 #[derive(Debug, Clone)]
 pub struct Caller {
-    pub actor: Actor,
+    pub principal: Principal,
     pub lang: Lang,
 }
 
@@ -50,11 +50,11 @@ impl FromRequestParts<Arc<App>> for Caller {
             )
             .in_lang(lang));
         };
-        let actor = app
+        let principal = app
             .authenticate(token)
             .await
             .map_err(|e| ApiError::from(e).in_lang(lang))?;
-        Ok(Caller { actor, lang })
+        Ok(Caller { principal, lang })
     }
 }
 

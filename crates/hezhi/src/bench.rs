@@ -15,7 +15,6 @@
 
 use anyhow::{Context, anyhow, bail, ensure};
 use async_trait::async_trait;
-use hezhi_app::service::actor_of;
 use hezhi_app::{App, CaseInput, Clock, NewUser, SystemClock};
 use hezhi_domain::{Actor, CaseId, RegionCode, RegionLevel, Role, TrackingCode, UserId};
 use hezhi_store::{
@@ -481,8 +480,13 @@ impl EngineBench<'_> {
                 } else {
                     self.args.direct_cases
                 };
-                self.direct(writer.as_ref(), &actor_of(&user), count, per_transaction)
-                    .await?
+                self.direct(
+                    writer.as_ref(),
+                    &user.assignments[0].actor(),
+                    count,
+                    per_transaction,
+                )
+                .await?
             }
         };
         row.transactions = stats.transactions.load(Ordering::Relaxed);

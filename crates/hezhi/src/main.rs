@@ -222,7 +222,7 @@ async fn main() -> anyhow::Result<()> {
                 "created user {} ({}) with role {}",
                 user.name,
                 user.id,
-                user.role.as_str()
+                role.as_str()
             );
             println!("API token (shown once; keep it secret):\n{token}");
             Ok(())

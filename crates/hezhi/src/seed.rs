@@ -8,10 +8,9 @@ use crate::import;
 use crate::samples::{self, SampleCase};
 use anyhow::{Context, anyhow};
 use chrono::{DateTime, Duration, Utc};
-use hezhi_app::service::actor_of;
 use hezhi_app::{App, Clock, ManualClock, NewUser, SystemClock};
 use hezhi_domain::{
-    Actor, CaseKind, CaseState, CategoryCode, Command, Complexity, Outcome, ReferralChannel,
+    CaseKind, CaseState, CategoryCode, Command, Complexity, Outcome, Principal, ReferralChannel,
     RegionCode, RegionLevel, Role, Satisfaction, UnitId, UnitKind, Urgency,
 };
 use hezhi_store::{Region, Store, Unit};
@@ -92,7 +91,7 @@ struct Demo {
     regions: BTreeMap<RegionCode, Region>,
     units: Vec<Unit>,
     users: Vec<(String, Role, String, String)>,
-    actors: BTreeMap<String, Actor>,
+    actors: BTreeMap<String, Principal>,
 }
 
 pub async fn demo(store: Arc<dyn Store>, config: &Config) -> anyhow::Result<String> {
@@ -211,12 +210,12 @@ impl Demo {
                 unit,
             })
             .await?;
-        self.actors.insert(name.clone(), actor_of(&user));
+        self.actors.insert(name.clone(), user.principal());
         self.users.push((name, role, scope, token));
         Ok(())
     }
 
-    fn actor(&self, name: &str) -> anyhow::Result<Actor> {
+    fn actor(&self, name: &str) -> anyhow::Result<Principal> {
         self.actors
             .get(name)
             .cloned()
@@ -381,16 +380,17 @@ impl Demo {
         let receipt = self.app.report_case(&reporter, &input, None).await?.receipt;
         let id = receipt.id;
         let mut version = receipt.version;
-        let mut run = async |actor: &Actor, command: Command, hours: i64| -> anyhow::Result<()> {
-            self.clock.advance(Duration::hours(hours));
-            version = self
-                .app
-                .run_command(actor, id, Some(version), command, None)
-                .await?
-                .receipt
-                .version;
-            Ok(())
-        };
+        let mut run =
+            async |actor: &Principal, command: Command, hours: i64| -> anyhow::Result<()> {
+                self.clock.advance(Duration::hours(hours));
+                version = self
+                    .app
+                    .run_command(actor, id, Some(version), command, None)
+                    .await?
+                    .receipt
+                    .version;
+                Ok(())
+            };
 
         // Where this case's story ends: a spread over every state, most cases closed.
         const PLAN: [&str; 12] = [
@@ -618,10 +618,10 @@ impl Demo {
         Ok(CaseState::Archived)
     }
 
-    fn handler_of(&self, unit: UnitId) -> anyhow::Result<Actor> {
+    fn handler_of(&self, unit: UnitId) -> anyhow::Result<Principal> {
         self.actors
             .values()
-            .find(|a| a.unit == Some(unit))
+            .find(|p| p.assignments.iter().any(|a| a.unit == Some(unit)))
             .cloned()
             .ok_or_else(|| anyhow!("no handler for unit {unit}"))
     }

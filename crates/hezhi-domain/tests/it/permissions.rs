@@ -247,6 +247,18 @@ fn a_region_bound_actor_without_a_region_may_not_report() {
             role.as_str()
         );
     }
-    // A unit handler's scope is his unit, not a region.
-    assert_eq!(check_report(&new_case(), &handler_of(LEAD)), Ok(()));
+    // A unit handler's scope is his unit, not a region: units act on what the centre sends
+    // them and do not take in new matters.
+    assert_eq!(
+        check_report(&new_case(), &handler_of(LEAD)),
+        Err(DomainError::NotPermitted {
+            command: CommandKind::Report,
+            reason: "role_not_permitted"
+        })
+    );
+}
+
+#[test]
+fn the_rights_matrix_is_reviewed_as_a_whole() {
+    insta::assert_snapshot!(hezhi_domain::access::matrix_table());
 }

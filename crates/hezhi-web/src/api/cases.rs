@@ -102,7 +102,7 @@ pub async fn create(
     let input: CaseInput = json_body(&headers, &body, caller.lang)?;
     let key = idempotency(&headers, "POST", "/api/v1/cases", &body, caller.lang)?;
     let outcome = app
-        .report_case(&caller.actor, &input, key)
+        .report_case(&caller.principal, &input, key)
         .await
         .map_err(app_error(&caller))?;
     let mut response = written(outcome.clone());
@@ -119,7 +119,7 @@ pub async fn show(
 ) -> Result<Response, ApiError> {
     let id = case_id(&extract::path(id, caller.lang)?, &caller)?;
     let case = app
-        .case(&caller.actor, id)
+        .case(&caller.principal, id)
         .await
         .map_err(app_error(&caller))?;
     let mut response = Json(case_view(&case, app.now())).into_response();
@@ -136,7 +136,7 @@ pub async fn events(
 ) -> Result<Json<Value>, ApiError> {
     let id = case_id(&extract::path(id, caller.lang)?, &caller)?;
     let events = app
-        .events(&caller.actor, id)
+        .events(&caller.principal, id)
         .await
         .map_err(app_error(&caller))?;
     Ok(Json(
@@ -192,7 +192,7 @@ impl ListQuery {
                 .map(|u| UnitId::parse(u).ok_or_else(|| invalid("unit", u)))
                 .transpose()?,
             overdue_at: self.overdue.unwrap_or(false).then_some(now),
-            reported_by: None,
+            scopes: None,
         };
         let page = PageRequest {
             after: self
@@ -220,7 +220,7 @@ pub async fn list(
     let now = app.now();
     let (filter, page) = query.parse(now).map_err(app_error(&caller))?;
     let page = app
-        .list_cases(&caller.actor, filter, page)
+        .list_cases(&caller.principal, filter, page)
         .await
         .map_err(app_error(&caller))?;
     Ok(Json(json!({
@@ -260,7 +260,7 @@ pub async fn command(
     let path = format!("/api/v1/cases/{id}/{name}#{}", version.unwrap_or(0));
     let key = idempotency(&headers, "POST", &path, &body, caller.lang)?;
     let outcome = app
-        .run_command(&caller.actor, id, version, command, key)
+        .run_command(&caller.principal, id, version, command, key)
         .await
         .map_err(app_error(&caller))?;
     Ok(written(outcome))

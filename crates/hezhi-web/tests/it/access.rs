@@ -71,9 +71,14 @@ async fn each_role_sees_only_the_cases_in_its_scope(h: Harness) {
     assert_eq!(h.list(&fx.resident, "").await, ids(&[&residents]));
     assert_eq!(h.list(&fx.admin, "").await, ids(&[]));
 
-    // Asking for another scope through a filter does not widen it.
+    // Asking for another scope through a filter does not widen it: a filter narrows within
+    // the reader's scope (the committee leads one case the department supports).
     let other_unit = format!("unit={}", fx.committee);
-    assert_eq!(h.list(&fx.department_handler, &other_unit).await, ids(&[]));
+    assert_eq!(
+        h.list(&fx.department_handler, &other_unit).await,
+        ids(&[&to_committee])
+    );
+    assert_eq!(h.list(&fx.other_county_handler, &other_unit).await, ids(&[]));
     assert_eq!(
         h.list(&fx.other_dispatcher, "region=370811002").await,
         ids(&[])

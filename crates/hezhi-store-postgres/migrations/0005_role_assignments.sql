@@ -1,0 +1,24 @@
+-- Why: a user may hold several roles, each bound to a region subtree or to a unit, granted
+-- and revoked over time; an API token acts under one of them. Existing users keep their one
+-- role as their first assignment (with the user's id as its id), and their tokens are bound to
+-- it. The old columns users.role, users.region and users.unit are dropped.
+
+CREATE TABLE role_assignments (
+    id         UUID PRIMARY KEY,
+    user_id    UUID NOT NULL REFERENCES users (id),
+    role       TEXT NOT NULL,
+    region     TEXT COLLATE "C",
+    unit       UUID REFERENCES units (id),
+    granted_at TIMESTAMPTZ NOT NULL,
+    granted_by UUID,
+    revoked_at TIMESTAMPTZ
+);
+CREATE INDEX role_assignments_user ON role_assignments (user_id);
+
+INSERT INTO role_assignments (id, user_id, role, region, unit, granted_at)
+    SELECT id, id, role, region, unit, created_at FROM users;
+
+ALTER TABLE api_tokens ADD COLUMN assignment_id UUID REFERENCES role_assignments (id);
+UPDATE api_tokens SET assignment_id = user_id;
+
+ALTER TABLE users DROP COLUMN role, DROP COLUMN region, DROP COLUMN unit;
