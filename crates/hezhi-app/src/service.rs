@@ -434,14 +434,20 @@ impl App {
 
     // ---- administration (CLI) ---------------------------------------------------------
 
-    /// Creates a unit in an existing region, handling existing categories.
+    /// Creates a unit in an existing region, handling existing categories. `by` must manage
+    /// units over that region; `None` is the operator's CLI.
     pub async fn add_unit(
         &self,
+        by: Option<&Principal>,
         name: &str,
         kind: hezhi_domain::UnitKind,
         region: RegionCode,
         categories: Vec<hezhi_domain::CategoryCode>,
     ) -> Result<Unit, AppError> {
+        if let Some(principal) = by {
+            self.require_admin(principal, Action::ManageUnits, Some(&region), None)
+                .await?;
+        }
         let name = hezhi_domain::case::check_text("name", name, 100, true)?;
         if self.store.region(&region).await?.is_none() {
             return Err(ValidationError::new("region", "unknown_region", "no such region").into());
@@ -472,10 +478,15 @@ impl App {
     /// Adds (or renames) grid `number` under an existing village.
     pub async fn add_grid(
         &self,
+        by: Option<&Principal>,
         village: &RegionCode,
         number: u16,
         name: &str,
     ) -> Result<Region, AppError> {
+        if let Some(principal) = by {
+            self.require_admin(principal, Action::ManageRegions, Some(village), None)
+                .await?;
+        }
         let name = hezhi_domain::case::check_text("name", name, 50, true)?;
         let parent = self.store.region(village).await?;
         if parent.is_none() || village.level() != RegionLevel::Village {
@@ -572,6 +583,68 @@ impl App {
         .await?;
         tracing::info!(user = %user.id, role = new.role.as_str(), "user created");
         Ok((user, token))
+    }
+
+    /// Creates a user with no role yet (a system administrator's task; a security
+    /// administrator then grants roles).
+    pub async fn create_user(&self, by: &Principal, name: &str) -> Result<User, AppError> {
+        self.require_admin(by, Action::ManageUsers, None, None)
+            .await?;
+        let name = hezhi_domain::case::check_text("name", name, 50, true)?;
+        if self.store.user_by_name(&name).await?.is_some() {
+            return Err(
+                ValidationError::new("name", "name_taken", "a user of this name exists").into(),
+            );
+        }
+        let user = User {
+            id: UserId::from_uuid(self.new_uuid()),
+            name,
+            created_at: self.now(),
+            assignments: Vec::new(),
+        };
+        self.store.insert_user(&user).await?;
+        self.audit(
+            Some(by.user),
+            "user_created",
+            serde_json::json!({ "user": user.id, "name": user.name }),
+        )
+        .await?;
+        Ok(user)
+    }
+
+    /// Issues an API token for one of a user's live assignments, as a security administrator
+    /// over its scope.
+    pub async fn issue_token_for(
+        &self,
+        by: &Principal,
+        user: UserId,
+        assignment: AssignmentId,
+    ) -> Result<String, AppError> {
+        let holder = self
+            .store
+            .user(user)
+            .await?
+            .ok_or(AppError::NotFound("user"))?;
+        let found = holder
+            .assignments
+            .iter()
+            .find(|a| a.id == assignment)
+            .ok_or(AppError::NotFound("role_assignment"))?;
+        self.require_admin(
+            by,
+            Action::ManageRoleAssignments,
+            found.region.as_ref(),
+            found.unit,
+        )
+        .await?;
+        let token = self.issue_token(found).await?;
+        self.audit(
+            Some(by.user),
+            "token_issued",
+            serde_json::json!({ "user": user, "assignment": assignment }),
+        )
+        .await?;
+        Ok(token)
     }
 
     /// A new API token acting under `assignment`, returned once and stored only as a hash.

@@ -241,6 +241,96 @@ pub fn document() -> Value {
                         "401": auth_errors["401"], "404": auth_errors["404"],
                         "422": error_response("Missing or malformed region")
                     }
+                },
+                "post": {
+                    "summary": "Create a unit (system administrator over the region)",
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                        "type": "object", "additionalProperties": false, "required": ["name", "kind", "region"],
+                        "properties": {
+                            "name": { "type": "string", "maxLength": 100 },
+                            "kind": enum_schema(&["department", "governance_centre", "mediation_committee", "court", "police_station", "justice_office", "village_committee", "other"]),
+                            "region": { "type": "string" },
+                            "categories": { "type": "array", "items": { "type": "string" } } } } } } },
+                    "responses": {
+                        "201": { "description": "Created", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Unit" } } } },
+                        "401": auth_errors["401"], "403": error_response("Not a system administrator over the region"),
+                        "422": error_response("A field is invalid")
+                    }
+                }
+            },
+            "/regions/{code}/grids": {
+                "post": {
+                    "summary": "Add or rename a grid under a village (system administrator)",
+                    "parameters": [{ "name": "code", "in": "path", "required": true, "schema": { "type": "string", "pattern": "^[0-9]{12}$" } }],
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                        "type": "object", "additionalProperties": false, "required": ["number", "name"],
+                        "properties": { "number": { "type": "integer", "minimum": 1, "maximum": 999 },
+                            "name": { "type": "string", "maxLength": 50 } } } } } },
+                    "responses": {
+                        "201": { "description": "The grid", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Region" } } } },
+                        "401": auth_errors["401"], "403": error_response("Not a system administrator over the village"),
+                        "422": error_response("Not a village, or a bad number or name")
+                    }
+                }
+            },
+            "/users": {
+                "get": {
+                    "summary": "Users and their role assignments (system or security administrator)",
+                    "responses": {
+                        "200": { "description": "Users", "content": { "application/json": { "schema": {
+                            "type": "object", "properties": { "items": { "type": "array",
+                                "items": { "$ref": "#/components/schemas/User" } } } } } } },
+                        "401": auth_errors["401"], "403": error_response("Not an administrator")
+                    }
+                },
+                "post": {
+                    "summary": "Create a user with no role yet (system administrator)",
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                        "type": "object", "additionalProperties": false, "required": ["name"],
+                        "properties": { "name": { "type": "string", "maxLength": 50 } } } } } },
+                    "responses": {
+                        "201": { "description": "Created", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/User" } } } },
+                        "401": auth_errors["401"], "403": error_response("Not a system administrator"),
+                        "422": error_response("Name missing or taken")
+                    }
+                }
+            },
+            "/users/{id}/roles": {
+                "post": {
+                    "summary": "Grant a role bound to a region or a unit (security administrator over that scope)",
+                    "parameters": [id_param],
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                        "type": "object", "additionalProperties": false, "required": ["role"],
+                        "properties": { "role": { "$ref": "#/components/schemas/Role" },
+                            "region": { "type": "string" }, "unit": { "type": "string", "format": "uuid" } } } } } },
+                    "responses": {
+                        "201": { "description": "Granted", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/RoleAssignment" } } } },
+                        "401": auth_errors["401"], "403": error_response("Not a security administrator over the scope"),
+                        "404": error_response("No such user"), "422": error_response("A field is invalid")
+                    }
+                }
+            },
+            "/users/{id}/roles/{assignment}": {
+                "delete": {
+                    "summary": "Revoke a role assignment; tokens bound to it stop working",
+                    "parameters": [id_param, { "name": "assignment", "in": "path", "required": true, "schema": { "type": "string", "format": "uuid" } }],
+                    "responses": {
+                        "204": { "description": "Revoked" },
+                        "401": auth_errors["401"], "403": error_response("Not a security administrator over the scope"),
+                        "404": error_response("No such live assignment")
+                    }
+                }
+            },
+            "/users/{id}/roles/{assignment}/tokens": {
+                "post": {
+                    "summary": "Issue an API token acting under one assignment (shown once)",
+                    "parameters": [id_param, { "name": "assignment", "in": "path", "required": true, "schema": { "type": "string", "format": "uuid" } }],
+                    "responses": {
+                        "201": { "description": "The token", "content": { "application/json": { "schema": {
+                            "type": "object", "properties": { "token": { "type": "string" } } } } } },
+                        "401": auth_errors["401"], "403": error_response("Not a security administrator over the scope"),
+                        "404": error_response("No such live assignment")
+                    }
                 }
             },
             "/categories": {
@@ -330,6 +420,16 @@ pub fn document() -> Value {
                     "id": { "type": "string", "format": "uuid" }, "name": { "type": "string" },
                     "kind": { "type": "string" }, "region": { "type": "string" },
                     "categories": { "type": "array", "items": { "type": "string" } } } },
+                "Role": enum_schema(&["grid_worker", "intake_clerk", "dispatcher", "unit_handler", "mediator", "case_leader", "supervisor", "leader", "system_admin", "security_admin", "auditor", "resident"]),
+                "RoleAssignment": { "type": "object", "required": ["id", "user", "role", "granted_at"], "properties": {
+                    "id": { "type": "string", "format": "uuid" }, "user": { "type": "string", "format": "uuid" },
+                    "role": { "$ref": "#/components/schemas/Role" }, "region": { "type": "string" },
+                    "unit": { "type": "string", "format": "uuid" }, "granted_at": { "type": "string", "format": "date-time" },
+                    "granted_by": { "type": "string", "format": "uuid" } } },
+                "User": { "type": "object", "required": ["id", "name", "created_at", "assignments"], "properties": {
+                    "id": { "type": "string", "format": "uuid" }, "name": { "type": "string" },
+                    "created_at": { "type": "string", "format": "date-time" },
+                    "assignments": { "type": "array", "items": { "$ref": "#/components/schemas/RoleAssignment" } } } },
                 "Category": { "type": "object", "properties": {
                     "kind": { "$ref": "#/components/schemas/CaseKind" }, "code": { "type": "string" },
                     "name_zh": { "type": "string" }, "name_en": { "type": "string" } } }

@@ -242,7 +242,7 @@ async fn main() -> anyhow::Result<()> {
                 .map(|c| CategoryCode::parse(c))
                 .collect::<Result<Vec<_>, _>>()?;
             let result = app
-                .add_unit(&name, kind, RegionCode::parse(&region)?, categories)
+                .add_unit(None, &name, kind, RegionCode::parse(&region)?, categories)
                 .await;
             app.shutdown().await;
             let unit = result?;
@@ -271,7 +271,7 @@ async fn main() -> anyhow::Result<()> {
         }) => {
             let app = App::new(backend::open(&config).await?, Arc::new(SystemClock));
             let result = app
-                .add_grid(&RegionCode::parse(&village)?, number, &name)
+                .add_grid(None, &RegionCode::parse(&village)?, number, &name)
                 .await;
             app.shutdown().await;
             let grid = result?;

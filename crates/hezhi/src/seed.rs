@@ -180,7 +180,7 @@ impl Demo {
             .collect::<Result<Vec<_>, _>>()?;
         let unit = self
             .app
-            .add_unit(&name, kind, region.clone(), categories)
+            .add_unit(None, &name, kind, region.clone(), categories)
             .await?;
         self.units.push(unit);
         Ok(())

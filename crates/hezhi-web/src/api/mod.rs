@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`.
 
+mod admin;
 mod cases;
 mod regions;
 
@@ -9,7 +10,7 @@ use axum::Json;
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use hezhi_app::App;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -22,7 +23,15 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/cases/{id}/events", get(cases::events))
         .route("/cases/{id}/{command}", post(cases::command))
         .route("/regions/{code}", get(regions::show))
-        .route("/units", get(regions::units))
+        .route("/units", get(regions::units).post(admin::create_unit))
+        .route("/regions/{code}/grids", post(admin::create_grid))
+        .route("/users", get(admin::users).post(admin::create_user))
+        .route("/users/{id}/roles", post(admin::grant_role))
+        .route("/users/{id}/roles/{assignment}", delete(admin::revoke_role))
+        .route(
+            "/users/{id}/roles/{assignment}/tokens",
+            post(admin::issue_token),
+        )
         .route("/categories", get(regions::categories))
 }
 

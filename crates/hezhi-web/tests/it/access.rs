@@ -78,7 +78,10 @@ async fn each_role_sees_only_the_cases_in_its_scope(h: Harness) {
         h.list(&fx.department_handler, &other_unit).await,
         ids(&[&to_committee])
     );
-    assert_eq!(h.list(&fx.other_county_handler, &other_unit).await, ids(&[]));
+    assert_eq!(
+        h.list(&fx.other_county_handler, &other_unit).await,
+        ids(&[])
+    );
     assert_eq!(
         h.list(&fx.other_dispatcher, "region=370811002").await,
         ids(&[])

@@ -109,7 +109,7 @@ impl Fixture {
                 .map(|c| CategoryCode::parse(c).expect("category"))
                 .collect();
             async move {
-                app.add_unit(name, kind, code(region), categories)
+                app.add_unit(None, name, kind, code(region), categories)
                     .await
                     .expect("unit")
                     .id

@@ -14,7 +14,12 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/cases/{id}/events", &["get"]),
     ("/cases/{id}/{command}", &["post"]),
     ("/regions/{code}", &["get"]),
-    ("/units", &["get"]),
+    ("/units", &["get", "post"]),
+    ("/regions/{code}/grids", &["post"]),
+    ("/users", &["get", "post"]),
+    ("/users/{id}/roles", &["post"]),
+    ("/users/{id}/roles/{assignment}", &["delete"]),
+    ("/users/{id}/roles/{assignment}/tokens", &["post"]),
     ("/categories", &["get"]),
     ("/openapi.json", &["get"]),
 ];
