@@ -58,6 +58,9 @@ enum CommandLine {
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Grant and revoke role assignments.
+    #[command(subcommand)]
+    Role(RoleCommand),
     /// Manage units.
     #[command(subcommand)]
     Unit(UnitCommand),
@@ -82,6 +85,8 @@ enum ImportCommand {
 
 #[derive(Debug, Subcommand)]
 enum UserCommand {
+    /// List users and their role assignments.
+    List,
     /// Create a user and print an API token (shown once).
     Add {
         name: String,
@@ -96,6 +101,27 @@ enum UserCommand {
         #[arg(long)]
         unit: Option<String>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum RoleCommand {
+    /// Grant USER another role, bound to a region or a unit; prints the assignment id.
+    Grant {
+        user: String,
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        region: Option<String>,
+        #[arg(long)]
+        unit: Option<String>,
+        /// Also issue an API token acting under the new assignment (printed once).
+        #[arg(long)]
+        token: bool,
+    },
+    /// Revoke one of USER's role assignments; tokens bound to it stop working.
+    Revoke { user: String, assignment: String },
+    /// List USER's live role assignments.
+    List { user: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -227,6 +253,15 @@ async fn main() -> anyhow::Result<()> {
             println!("API token (shown once; keep it secret):\n{token}");
             Ok(())
         }
+        CommandLine::User(UserCommand::List) => {
+            let store = backend::open(&config).await?;
+            for user in store.users().await? {
+                let roles: Vec<String> = user.assignments.iter().map(describe_assignment).collect();
+                println!("{}\t{}\t{}", user.id, user.name, roles.join(", "));
+            }
+            Ok(())
+        }
+        CommandLine::Role(command) => roles(&config, command).await,
         CommandLine::Unit(UnitCommand::Add {
             name,
             kind,
@@ -285,5 +320,80 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         CommandLine::Bench(args) => bench::run(args).await,
+    }
+}
+
+fn describe_assignment(assignment: &hezhi_store::RoleAssignment) -> String {
+    let scope = assignment
+        .region
+        .as_ref()
+        .map(ToString::to_string)
+        .or_else(|| assignment.unit.map(|u| format!("unit {u}")))
+        .unwrap_or_else(|| "own cases".into());
+    format!("{} [{}] {}", assignment.role.as_str(), scope, assignment.id)
+}
+
+async fn roles(config: &Config, command: RoleCommand) -> anyhow::Result<()> {
+    let store = backend::open(config).await?;
+    let user_named = |name: String| {
+        let store = std::sync::Arc::clone(&store);
+        async move {
+            store
+                .user_by_name(&name)
+                .await?
+                .with_context(|| format!("no user named `{name}`"))
+        }
+    };
+    match command {
+        RoleCommand::List { user } => {
+            for assignment in &user_named(user).await?.assignments {
+                println!("{}", describe_assignment(assignment));
+            }
+            Ok(())
+        }
+        RoleCommand::Grant {
+            user,
+            role,
+            region,
+            unit,
+            token,
+        } => {
+            let user = user_named(user).await?;
+            let role = Role::parse(&role).with_context(|| format!("unknown role `{role}`"))?;
+            let region = region.as_deref().map(RegionCode::parse).transpose()?;
+            let unit = unit
+                .as_deref()
+                .map(|u| UnitId::parse(u).with_context(|| format!("`{u}` is not a unit id")))
+                .transpose()?;
+            let app = App::new(store, Arc::new(SystemClock));
+            let result = async {
+                let assignment = app.grant_role(None, user.id, role, region, unit).await?;
+                let token = if token {
+                    Some(app.issue_token(&assignment).await?)
+                } else {
+                    None
+                };
+                Ok::<_, hezhi_app::AppError>((assignment, token))
+            }
+            .await;
+            app.shutdown().await;
+            let (assignment, token) = result?;
+            println!("granted {}", describe_assignment(&assignment));
+            if let Some(token) = token {
+                println!("API token (shown once; keep it secret):\n{token}");
+            }
+            Ok(())
+        }
+        RoleCommand::Revoke { user, assignment } => {
+            let user = user_named(user).await?;
+            let assignment = hezhi_domain::AssignmentId::parse(&assignment)
+                .with_context(|| format!("`{assignment}` is not an assignment id"))?;
+            let app = App::new(store, Arc::new(SystemClock));
+            let result = app.revoke_role(None, user.id, assignment).await;
+            app.shutdown().await;
+            result?;
+            println!("revoked {assignment}");
+            Ok(())
+        }
     }
 }

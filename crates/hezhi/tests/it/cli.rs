@@ -244,3 +244,89 @@ fn the_demo_seed_fills_every_state_of_the_loop() {
     let migrated = stdout(&hezhi(dir.path(), &["migrate"]));
     assert!(migrated.contains("60 cases"), "{migrated}");
 }
+
+#[test]
+fn roles_are_granted_listed_and_revoked_and_a_revoked_roles_token_dies_with_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    stdout(&hezhi(dir.path(), &["seed", "demo"]));
+    let granted = stdout(&hezhi(
+        dir.path(),
+        &[
+            "role",
+            "grant",
+            "clerk-370811002",
+            "--role",
+            "supervisor",
+            "--region",
+            "370811",
+            "--token",
+        ],
+    ));
+    assert!(
+        granted.starts_with("granted supervisor [370811]"),
+        "{granted}"
+    );
+    let assignment = granted
+        .lines()
+        .next()
+        .and_then(|l| l.split_whitespace().last())
+        .expect("id")
+        .to_owned();
+    let listed = stdout(&hezhi(dir.path(), &["role", "list", "clerk-370811002"]));
+    assert!(listed.contains("intake_clerk [370811002]"), "{listed}");
+    assert!(listed.contains(&assignment), "{listed}");
+    let users = stdout(&hezhi(dir.path(), &["user", "list"]));
+    assert!(
+        users
+            .lines()
+            .any(|l| l.contains("clerk-370811002") && l.contains("supervisor"))
+    );
+
+    for bad in [
+        vec![
+            "role",
+            "grant",
+            "nobody",
+            "--role",
+            "supervisor",
+            "--region",
+            "370811",
+        ],
+        vec![
+            "role",
+            "grant",
+            "clerk-370811002",
+            "--role",
+            "wizard",
+            "--region",
+            "370811",
+        ],
+        vec![
+            "role",
+            "grant",
+            "clerk-370811002",
+            "--role",
+            "supervisor",
+            "--region",
+            "999999",
+        ],
+        vec!["role", "revoke", "clerk-370811002", "not-an-id"],
+    ] {
+        assert!(
+            !hezhi(dir.path(), &bad).status.success(),
+            "{bad:?} should fail"
+        );
+    }
+    let revoked = stdout(&hezhi(
+        dir.path(),
+        &["role", "revoke", "clerk-370811002", &assignment],
+    ));
+    assert!(revoked.contains(&assignment));
+    let listed = stdout(&hezhi(dir.path(), &["role", "list", "clerk-370811002"]));
+    assert!(!listed.contains("supervisor"), "{listed}");
+    let again = hezhi(
+        dir.path(),
+        &["role", "revoke", "clerk-370811002", &assignment],
+    );
+    assert!(!again.status.success(), "revoking twice fails");
+}
