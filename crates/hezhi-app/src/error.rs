@@ -33,6 +33,10 @@ pub enum AppError {
     #[error("a request with this idempotency key is still in progress")]
     IdempotencyInFlight,
 
+    /// Too many failed attempts from this client; try again after `retry_after` seconds.
+    #[error("too many attempts; retry after {retry_after} s")]
+    TooManyAttempts { retry_after: i64 },
+
     #[error(transparent)]
     Store(StoreError),
 }
@@ -67,6 +71,7 @@ impl AppError {
             AppError::VersionMismatch { .. } => "version_mismatch",
             AppError::IdempotencyKeyReused => "idempotency_key_reused",
             AppError::IdempotencyInFlight => "idempotency_in_flight",
+            AppError::TooManyAttempts { .. } => "too_many_attempts",
             AppError::Store(StoreError::ShuttingDown) => "shutting_down",
             AppError::Store(_) => "internal",
         }

@@ -7,6 +7,7 @@ pub mod idempotency;
 pub mod input;
 mod random;
 pub mod service;
+pub mod tracking;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::AppError;

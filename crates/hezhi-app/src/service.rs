@@ -48,6 +48,7 @@ pub struct App {
     known: KnownReferences,
     /// Recently checked API tokens: hash → (actor, when checked).
     tokens: RwLock<HashMap<String, (Principal, DateTime<Utc>)>>,
+    pub(crate) tracking_throttle: crate::tracking::TrackingThrottle,
 }
 
 /// How long a checked API token is trusted without asking the database again.
@@ -114,6 +115,7 @@ impl App {
             in_flight: InFlight::default(),
             known: KnownReferences::default(),
             tokens: RwLock::default(),
+            tracking_throttle: crate::tracking::TrackingThrottle::default(),
         }
     }
 

@@ -17,6 +17,8 @@ pub struct ApiError {
     /// Used when the catalogue has no text for `code`.
     pub detail: String,
     pub lang: Lang,
+    /// Seconds for a `Retry-After` header (429).
+    pub retry_after: Option<i64>,
 }
 
 impl ApiError {
@@ -27,6 +29,7 @@ impl ApiError {
             field: None,
             detail: detail.into(),
             lang: Lang::Zh,
+            retry_after: None,
         }
     }
 
@@ -66,6 +69,7 @@ impl From<AppError> for ApiError {
             AppError::VersionMismatch { .. } => StatusCode::PRECONDITION_FAILED,
             AppError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::IdempotencyInFlight => StatusCode::CONFLICT,
+            AppError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Store(_) if error.code() == "shutting_down" => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
@@ -80,6 +84,10 @@ impl From<AppError> for ApiError {
             field: error.field().map(str::to_owned),
             detail: error.to_string(),
             lang: Lang::Zh,
+            retry_after: match &error {
+                AppError::TooManyAttempts { retry_after } => Some(*retry_after),
+                _ => None,
+            },
         }
     }
 }
@@ -96,6 +104,14 @@ impl IntoResponse for ApiError {
         if self.status.is_client_error() && self.detail != message {
             body["detail"] = json!(self.detail);
         }
-        (self.status, Json(json!({ "error": body }))).into_response()
+        let mut response = (self.status, Json(json!({ "error": body }))).into_response();
+        if let Some(seconds) = self.retry_after
+            && let Ok(value) = axum::http::HeaderValue::from_str(&seconds.to_string())
+        {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, value);
+        }
+        response
     }
 }

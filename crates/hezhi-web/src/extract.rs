@@ -202,3 +202,22 @@ pub fn idempotency(
         .map(Some)
         .map_err(|e| ApiError::from(hezhi_app::AppError::from(e)).in_lang(lang))
 }
+
+/// The client's IP address, for throttling. Requests that carry none (served without
+/// connection info, as in-process tests are) share the address `local`.
+#[derive(Debug, Clone)]
+pub struct ClientAddress(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddress(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|info| info.0.ip().to_string())
+                .unwrap_or_else(|| "local".into()),
+        ))
+    }
+}

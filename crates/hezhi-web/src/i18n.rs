@@ -130,6 +130,11 @@ pub fn error_message(code: &str, lang: Lang) -> Option<&'static str> {
             "服务正在停止，请稍后重试",
             "The server is shutting down; retry shortly",
         ),
+        "too_many_attempts" => (
+            "尝试次数过多，请稍后再试",
+            "Too many attempts; try again later",
+        ),
+        "invalid_tracking_code" => ("查询码不正确", "Invalid tracking code"),
         "internal" => ("服务内部错误，请稍后重试", "Internal error; retry shortly"),
         _ => return None,
     };

@@ -1,4 +1,6 @@
 #![doc = include_str!("../README.md")]
+// The OpenAPI document is one large `json!` literal.
+#![recursion_limit = "512"]
 
 mod api;
 mod error;

@@ -333,6 +333,23 @@ pub fn document() -> Value {
                     }
                 }
             },
+            "/track": {
+                "post": {
+                    "summary": "Follow one case with its tracking code and a party's phone (no sign-in)",
+                    "security": [],
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                        "type": "object", "additionalProperties": false, "required": ["tracking_code", "phone"],
+                        "properties": { "tracking_code": { "type": "string", "pattern": "^[0-9 -]{10,13}$" },
+                            "phone": { "type": "string" } } } } } },
+                    "responses": {
+                        "200": { "description": "The public view of the case", "content": { "application/json": { "schema": {
+                            "$ref": "#/components/schemas/PublicCase" } } } },
+                        "404": error_response("No case with this code and phone"),
+                        "422": error_response("A malformed code or phone"),
+                        "429": error_response("Too many failed lookups from this address; see Retry-After")
+                    }
+                }
+            },
             "/categories": {
                 "get": {
                     "summary": "Dispute and request categories",
@@ -420,6 +437,18 @@ pub fn document() -> Value {
                     "id": { "type": "string", "format": "uuid" }, "name": { "type": "string" },
                     "kind": { "type": "string" }, "region": { "type": "string" },
                     "categories": { "type": "array", "items": { "type": "string" } } } },
+                "PublicCase": { "type": "object", "properties": {
+                    "number": { "type": "string" }, "tracking_code": { "type": "string" },
+                    "state": { "$ref": "#/components/schemas/CaseState" },
+                    "kind": { "$ref": "#/components/schemas/CaseKind" }, "category": { "type": "string" },
+                    "title": { "type": "string" },
+                    "reported_at": { "type": "string", "format": "date-time" },
+                    "updated_at": { "type": "string", "format": "date-time" },
+                    "due_at": { "type": ["string", "null"], "format": "date-time" },
+                    "timeline": { "type": "array", "items": { "type": "object", "properties": {
+                        "type": { "type": "string" }, "at": { "type": "string", "format": "date-time" },
+                        "suggested_channel": { "type": "string" }, "outcome": { "type": "string" },
+                        "referral": { "type": "string" } } } } } },
                 "Role": enum_schema(&["grid_worker", "intake_clerk", "dispatcher", "unit_handler", "mediator", "case_leader", "supervisor", "leader", "system_admin", "security_admin", "auditor", "resident"]),
                 "RoleAssignment": { "type": "object", "required": ["id", "user", "role", "granted_at"], "properties": {
                     "id": { "type": "string", "format": "uuid" }, "user": { "type": "string", "format": "uuid" },

@@ -31,7 +31,9 @@ pub async fn run(config: &Config, demo: bool) -> anyhow::Result<()> {
             seed::tokens_path(config).display()
         );
     }
-    axum::serve(listener, hezhi_web::router(Arc::clone(&app)))
+    let service = hezhi_web::router(Arc::clone(&app))
+        .into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     // Every request has finished; commit what is queued and stop.

@@ -3,6 +3,7 @@
 mod admin;
 mod cases;
 mod regions;
+mod tracking;
 
 use crate::error::ApiError;
 use crate::extract::lang;
@@ -33,6 +34,7 @@ pub fn routes() -> Router<Arc<App>> {
             post(admin::issue_token),
         )
         .route("/categories", get(regions::categories))
+        .route("/track", post(tracking::track))
 }
 
 pub async fn health(State(app): State<Arc<App>>) -> Json<Value> {

@@ -17,3 +17,4 @@ mod lifecycle;
 mod listing;
 mod openapi;
 mod reference;
+mod tracking;

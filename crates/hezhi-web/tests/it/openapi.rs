@@ -21,6 +21,7 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/users/{id}/roles/{assignment}", &["delete"]),
     ("/users/{id}/roles/{assignment}/tokens", &["post"]),
     ("/categories", &["get"]),
+    ("/track", &["post"]),
     ("/openapi.json", &["get"]),
 ];
 
