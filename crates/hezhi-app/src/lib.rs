@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod access;
+pub mod audit;
 pub mod clock;
 pub mod error;
 pub mod idempotency;
@@ -8,6 +9,7 @@ pub mod input;
 mod random;
 pub mod service;
 
+pub use audit::AuditQuery;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::AppError;
 pub use hezhi_store::{CaseFilter, Page, PageRequest};

@@ -421,7 +421,8 @@ impl App {
 
     // ---- administration (CLI) ---------------------------------------------------------
 
-    /// Creates a unit in an existing region, handling existing categories.
+    /// Creates a unit in an existing region, handling existing categories; recorded on the
+    /// audit log's system chain (`unit_created`).
     pub async fn add_unit(
         &self,
         name: &str,
@@ -453,10 +454,18 @@ impl App {
             categories,
         };
         self.store.insert_unit(&unit).await?;
+        let detail = serde_json::json!({
+            "unit": unit.id,
+            "kind": unit.kind.as_str(),
+            "region": unit.region,
+            "categories": unit.categories,
+        });
+        self.audit_system(None, "unit_created", detail).await?;
         Ok(unit)
     }
 
-    /// Adds (or renames) grid `number` under an existing village.
+    /// Adds (or renames) grid `number` under an existing village; recorded on the audit
+    /// log's system chain (`grid_added`).
     pub async fn add_grid(
         &self,
         village: &RegionCode,
@@ -482,11 +491,13 @@ impl App {
         self.store
             .upsert_regions(std::slice::from_ref(&grid))
             .await?;
+        let detail = serde_json::json!({ "grid": grid.code, "village": village });
+        self.audit_system(None, "grid_added", detail).await?;
         Ok(grid)
     }
 
     /// Creates a user and returns the API token, which is shown once and stored only as a
-    /// hash.
+    /// hash; recorded on the audit log's system chain (`user_created`).
     pub async fn add_user(&self, new: NewUser) -> Result<(User, String), AppError> {
         let name = hezhi_domain::case::check_text("name", &new.name, 50, true)?;
         if new.role.is_unit_bound() {
@@ -529,6 +540,13 @@ impl App {
                 created_at: now,
             })
             .await?;
+        let detail = serde_json::json!({
+            "user": user.id,
+            "role": user.role.as_str(),
+            "region": user.region,
+            "unit": user.unit,
+        });
+        self.audit_system(None, "user_created", detail).await?;
         tracing::info!(user = %user.id, role = user.role.as_str(), "user created");
         Ok((user, token))
     }

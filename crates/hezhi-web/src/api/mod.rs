@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`.
 
+mod audit;
 mod cases;
 mod regions;
 
@@ -24,6 +25,7 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/regions/{code}", get(regions::show))
         .route("/units", get(regions::units))
         .route("/categories", get(regions::categories))
+        .route("/audit", get(audit::search))
 }
 
 pub async fn health(State(app): State<Arc<App>>) -> Json<Value> {

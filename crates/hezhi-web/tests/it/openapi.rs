@@ -16,6 +16,7 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/regions/{code}", &["get"]),
     ("/units", &["get"]),
     ("/categories", &["get"]),
+    ("/audit", &["get"]),
     ("/openapi.json", &["get"]),
 ];
 
