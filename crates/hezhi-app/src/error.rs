@@ -13,6 +13,10 @@ pub enum AppError {
     #[error("authentication required")]
     Unauthenticated,
 
+    /// The caller's role may not do this at all.
+    #[error("forbidden: {0}")]
+    Forbidden(&'static str),
+
     /// Not there, or not visible to this user (the two are not told apart).
     #[error("{0} not found")]
     NotFound(&'static str),
@@ -66,6 +70,7 @@ impl AppError {
         match self {
             AppError::Domain(e) => e.code(),
             AppError::Unauthenticated => "unauthenticated",
+            AppError::Forbidden(_) => "forbidden",
             AppError::NotFound(_) => "not_found",
             AppError::VersionRequired => "version_required",
             AppError::VersionMismatch { .. } => "version_mismatch",

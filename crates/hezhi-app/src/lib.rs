@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod access;
+pub mod audit;
 pub mod clock;
 pub mod error;
 pub mod idempotency;
@@ -9,6 +10,7 @@ mod random;
 pub mod service;
 pub mod tracking;
 
+pub use audit::AuditQuery;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::AppError;
 pub use hezhi_store::{CaseFilter, Page, PageRequest};

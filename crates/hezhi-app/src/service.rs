@@ -14,9 +14,8 @@ use hezhi_domain::{
     access::Action, check_report, decide, evolve,
 };
 use hezhi_store::{
-    ApiTokenRecord, AuditRecord, CaseFilter, Category, GroupCommit, GroupCommitConfig,
-    IdempotencyKey, Page, PageRequest, Region, RoleAssignment, Store, StoreError, Unit, User,
-    WriteOp, WriteReceipt,
+    ApiTokenRecord, CaseFilter, Category, GroupCommit, GroupCommitConfig, IdempotencyKey, Page,
+    PageRequest, Region, RoleAssignment, Store, StoreError, Unit, User, WriteOp, WriteReceipt,
 };
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
@@ -437,7 +436,8 @@ impl App {
     // ---- administration (CLI) ---------------------------------------------------------
 
     /// Creates a unit in an existing region, handling existing categories. `by` must manage
-    /// units over that region; `None` is the operator's CLI.
+    /// units over that region; `None` is the operator's CLI. Recorded on the audit log's
+    /// system chain (`unit_created`).
     pub async fn add_unit(
         &self,
         by: Option<&Principal>,
@@ -474,10 +474,19 @@ impl App {
             categories,
         };
         self.store.insert_unit(&unit).await?;
+        let detail = serde_json::json!({
+            "unit": unit.id,
+            "kind": unit.kind.as_str(),
+            "region": unit.region,
+            "categories": unit.categories,
+        });
+        self.audit_system(by.map(|p| p.user), "unit_created", detail)
+            .await?;
         Ok(unit)
     }
 
-    /// Adds (or renames) grid `number` under an existing village.
+    /// Adds (or renames) grid `number` under an existing village; recorded on the audit
+    /// log's system chain (`grid_added`).
     pub async fn add_grid(
         &self,
         by: Option<&Principal>,
@@ -507,6 +516,9 @@ impl App {
         };
         self.store
             .upsert_regions(std::slice::from_ref(&grid))
+            .await?;
+        let detail = serde_json::json!({ "grid": grid.code, "village": village });
+        self.audit_system(by.map(|p| p.user), "grid_added", detail)
             .await?;
         Ok(grid)
     }
@@ -577,7 +589,7 @@ impl App {
         };
         self.store.insert_user(&user).await?;
         let token = self.issue_token(&assignment).await?;
-        self.audit(
+        self.audit_system(
             None,
             "user_created",
             serde_json::json!({ "user": user.id, "name": user.name, "role": new.role.as_str() }),
@@ -605,7 +617,7 @@ impl App {
             assignments: Vec::new(),
         };
         self.store.insert_user(&user).await?;
-        self.audit(
+        self.audit_system(
             Some(by.user),
             "user_created",
             serde_json::json!({ "user": user.id, "name": user.name }),
@@ -640,7 +652,7 @@ impl App {
         )
         .await?;
         let token = self.issue_token(found).await?;
-        self.audit(
+        self.audit_system(
             Some(by.user),
             "token_issued",
             serde_json::json!({ "user": user, "assignment": assignment }),
@@ -697,7 +709,7 @@ impl App {
             granted_by: granted_by.map(|p| p.user),
         };
         self.store.grant_role(&assignment).await?;
-        self.audit(
+        self.audit_system(
             granted_by.map(|p| p.user),
             "role_granted",
             serde_json::json!({ "user": user, "assignment": assignment.id, "role": role.as_str(),
@@ -737,7 +749,7 @@ impl App {
             return Err(AppError::NotFound("role_assignment"));
         }
         write_lock(&self.tokens).clear();
-        self.audit(
+        self.audit_system(
             revoked_by.map(|p| p.user),
             "role_revoked",
             serde_json::json!({ "user": user, "assignment": assignment, "role": found.role.as_str() }),
@@ -794,26 +806,6 @@ impl App {
             }
             .into())
         }
-    }
-
-    /// Appends one record to the system chain of the audit log.
-    pub async fn audit(
-        &self,
-        actor: Option<UserId>,
-        action: &str,
-        detail: serde_json::Value,
-    ) -> Result<(), AppError> {
-        self.store
-            .append_audit(vec![AuditRecord {
-                at: self.now(),
-                actor,
-                action: action.to_owned(),
-                case: None,
-                county: None,
-                detail,
-            }])
-            .await?;
-        Ok(())
     }
 
     fn new_uuid(&self) -> uuid::Uuid {

@@ -146,6 +146,14 @@ impl PostgresStore {
         })
     }
 
+    /// The same store, sealing new audit entries with `hash` (entries sealed before keep
+    /// their own function and still verify).
+    #[must_use]
+    pub fn with_audit_hash(mut self, hash: AuditHash) -> Self {
+        self.audit_hash = hash;
+        self
+    }
+
     /// Drops the schema made by [`PostgresStore::connect_fresh_schema`] with everything in
     /// it, and closes the pool. Does nothing but close for a store made by `connect`.
     pub async fn drop_schema(&self) -> StoreResult<()> {
@@ -1185,6 +1193,16 @@ impl AuditStore for PostgresStore {
         let mut query = QueryBuilder::<Postgres>::new(format!(
             "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE 1 = 1"
         ));
+        if let Some(region) = &filter.within {
+            query
+                .push(" AND (chain = ")
+                .push_bind(hezhi_store::audit::SYSTEM_CHAIN)
+                .push(" OR (chain >= ")
+                .push_bind(region.to_string())
+                .push(" AND chain < ")
+                .push_bind(codec::prefix_upper_bound(region.as_str()))
+                .push("))");
+        }
         if let Some(actor) = filter.actor {
             query.push(" AND actor = ").push_bind(actor.as_uuid());
         }
@@ -1218,6 +1236,13 @@ impl AuditStore for PostgresStore {
                 .await
                 .map_err(db_error)?;
         rows.iter().map(decode_audit_head).collect()
+    }
+
+    async fn audit_chain_names(&self) -> StoreResult<Vec<String>> {
+        sqlx::query_scalar("SELECT DISTINCT chain FROM audit_log ORDER BY chain")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)
     }
 
     async fn audit_chain(

@@ -83,6 +83,14 @@ impl SqliteStore {
         })
     }
 
+    /// The same store, sealing new audit entries with `hash` (entries sealed before keep
+    /// their own function and still verify).
+    #[must_use]
+    pub fn with_audit_hash(mut self, hash: AuditHash) -> Self {
+        self.audit_hash = hash;
+        self
+    }
+
     /// Runs `PRAGMA integrity_check`; `Ok(())` when the file is sound.
     pub async fn integrity_check(&self) -> StoreResult<()> {
         let result: String = sqlx::query_scalar("PRAGMA integrity_check")
@@ -1007,6 +1015,16 @@ impl AuditStore for SqliteStore {
         let mut query = QueryBuilder::<Sqlite>::new(format!(
             "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE 1 = 1"
         ));
+        if let Some(region) = &filter.within {
+            query
+                .push(" AND (chain = ")
+                .push_bind(hezhi_store::audit::SYSTEM_CHAIN)
+                .push(" OR (chain >= ")
+                .push_bind(region.to_string())
+                .push(" AND chain < ")
+                .push_bind(codec::prefix_upper_bound(region.as_str()))
+                .push("))");
+        }
         if let Some(actor) = filter.actor {
             query.push(" AND actor = ").push_bind(actor.as_uuid());
         }
@@ -1039,6 +1057,13 @@ impl AuditStore for SqliteStore {
             .await
             .map_err(db_error)?;
         rows.iter().map(decode_audit_head).collect()
+    }
+
+    async fn audit_chain_names(&self) -> StoreResult<Vec<String>> {
+        sqlx::query_scalar("SELECT DISTINCT chain FROM audit_log ORDER BY chain")
+            .fetch_all(&self.readers)
+            .await
+            .map_err(db_error)
     }
 
     async fn audit_chain(

@@ -15,7 +15,10 @@ pub mod contract;
 pub use apply::{
     IdempotencyRow, WriteTx, all_reports, append_audit, apply_batch, reports_together,
 };
-pub use audit::{AuditEntry, AuditFilter, AuditHash, AuditHead, AuditRecord};
+pub use audit::{
+    AuditEntry, AuditFilter, AuditHash, AuditHead, AuditRecord, ChainReport, Tamper,
+    VerifyProgress, verify_log,
+};
 pub use error::StoreError;
 pub use group_commit::{GroupCommit, GroupCommitConfig};
 pub use model::*;

@@ -90,6 +90,8 @@ pub trait AuditStore: Send + Sync {
     async fn search_audit(&self, filter: &AuditFilter) -> StoreResult<Vec<AuditEntry>>;
     /// The names of every chain, with their recorded heads.
     async fn audit_heads(&self) -> StoreResult<Vec<AuditHead>>;
+    /// The names of every chain that has entries in the log, with or without a head.
+    async fn audit_chain_names(&self) -> StoreResult<Vec<String>>;
     /// Up to `limit` entries of `chain` after `after_seq`, oldest first.
     async fn audit_chain(
         &self,

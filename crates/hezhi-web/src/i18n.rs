@@ -90,6 +90,15 @@ pub fn error_message(code: &str, lang: Lang) -> Option<&'static str> {
         ),
         "unknown_category" => ("纠纷类型不存在", "No such category"),
         "unknown_unit" => ("单位不存在", "No such unit"),
+        "unknown_user" => ("用户不存在", "No such user"),
+        "invalid_time" => (
+            "时间格式不正确，须为 RFC 3339 格式，如 2026-03-02T09:00:00+08:00",
+            "Invalid time; use RFC 3339, e.g. 2026-03-02T09:00:00+08:00",
+        ),
+        "invalid_time_range" => (
+            "结束时间须晚于开始时间",
+            "The end time must be later than the start time",
+        ),
         "invalid_id_number" => ("身份证号码不正确", "Invalid resident ID number"),
         "invalid_phone" => ("手机号码不正确", "Invalid mobile number"),
         "invalid_party_name" => ("当事人姓名不正确", "Invalid party name"),

@@ -361,6 +361,28 @@ pub fn document() -> Value {
                     }
                 }
             },
+            "/audit": {
+                "get": {
+                    "summary": "Search the audit log, newest first (auditors only; within the auditor's region). Entries carry ids, not case contents; every search is itself recorded as `audit_searched`.",
+                    "parameters": [
+                        { "name": "user", "in": "query", "schema": { "type": "string" }, "description": "The acting user: an id or a user name" },
+                        { "name": "case", "in": "query", "schema": { "type": "string", "format": "uuid" } },
+                        { "name": "action", "in": "query", "schema": { "type": "string", "pattern": "^[a-z0-9_.]{1,64}$" }, "description": "e.g. `case.accepted`, `user_created`, `audit_searched`" },
+                        { "name": "from", "in": "query", "schema": { "type": "string", "format": "date-time" }, "description": "RFC 3339, inclusive" },
+                        { "name": "to", "in": "query", "schema": { "type": "string", "format": "date-time" }, "description": "RFC 3339, exclusive" },
+                        { "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 1000, "default": 100 } }
+                    ],
+                    "responses": {
+                        "200": { "description": "Entries", "content": { "application/json": { "schema": {
+                            "type": "object", "properties": { "items": { "type": "array",
+                                "items": { "$ref": "#/components/schemas/AuditEntry" } } } } } } },
+                        "400": error_response("Unknown query parameter"),
+                        "401": error_response("No valid bearer token"),
+                        "403": error_response("The caller is not an auditor"),
+                        "422": error_response("A filter value is invalid; `field` names it")
+                    }
+                }
+            },
             "/openapi.json": {
                 "get": { "summary": "This document", "security": [], "responses": { "200": { "description": "OpenAPI 3.1" } } }
             }
@@ -459,6 +481,15 @@ pub fn document() -> Value {
                     "id": { "type": "string", "format": "uuid" }, "name": { "type": "string" },
                     "created_at": { "type": "string", "format": "date-time" },
                     "assignments": { "type": "array", "items": { "$ref": "#/components/schemas/RoleAssignment" } } } },
+                "AuditEntry": { "type": "object", "description": "One sealed entry of a hash chain: one chain per county for its cases, `-` for the rest. `hash` is hex SHA-256, or `sm3:` and hex SM3.",
+                    "required": ["chain", "seq", "at", "action", "prev_hash", "hash"], "properties": {
+                        "chain": { "type": "string" }, "seq": { "type": "integer", "minimum": 1 },
+                        "at": { "type": "string", "format": "date-time" },
+                        "actor": { "type": ["string", "null"], "format": "uuid", "description": "null for the operator at the console" },
+                        "action": { "type": "string" },
+                        "case": { "type": ["string", "null"], "format": "uuid" },
+                        "detail": { "type": "object", "description": "Ids and codes, never personal data" },
+                        "prev_hash": { "type": "string" }, "hash": { "type": "string" } } },
                 "Category": { "type": "object", "properties": {
                     "kind": { "$ref": "#/components/schemas/CaseKind" }, "code": { "type": "string" },
                     "name_zh": { "type": "string" }, "name_en": { "type": "string" } } }

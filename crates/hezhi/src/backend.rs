@@ -16,7 +16,8 @@ pub async fn open(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
         Some(url) => Arc::new(
             hezhi_store_postgres::PostgresStore::connect(url)
                 .await
-                .context("cannot connect to PostgreSQL")?,
+                .context("cannot connect to PostgreSQL")?
+                .with_audit_hash(config.audit_hash),
         ),
         None => {
             std::fs::create_dir_all(&config.data_dir).with_context(|| {
@@ -26,7 +27,8 @@ pub async fn open(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
             Arc::new(
                 hezhi_store_sqlite::SqliteStore::open(&path)
                     .await
-                    .with_context(|| format!("cannot open {}", path.display()))?,
+                    .with_context(|| format!("cannot open {}", path.display()))?
+                    .with_audit_hash(config.audit_hash),
             )
         }
     };

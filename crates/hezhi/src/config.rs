@@ -2,6 +2,7 @@
 //! variables, then command-line flags. Unknown keys in the file are refused.
 
 use anyhow::{Context, bail};
+use hezhi_store::AuditHash;
 use serde::Deserialize;
 use std::fmt;
 use std::net::SocketAddr;
@@ -18,7 +19,16 @@ pub struct Config {
     pub listen: SocketAddr,
     /// Log filter, e.g. `info` or `hezhi=debug,info`.
     pub log: String,
+    /// The hash function that seals new audit entries; entries sealed before a change keep
+    /// their own and still verify.
+    pub audit_hash: AuditHash,
+    /// How long the audit log is kept, in days; at least [`MIN_AUDIT_RETENTION_DAYS`].
+    pub audit_retention_days: u32,
 }
+
+/// The shortest audit retention accepted: 180 days, as the Cybersecurity Law (art. 21)
+/// requires of network logs.
+pub const MIN_AUDIT_RETENTION_DAYS: u32 = 180;
 
 impl Default for Config {
     fn default() -> Self {
@@ -27,6 +37,8 @@ impl Default for Config {
             database_url: None,
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             log: "info".into(),
+            audit_hash: AuditHash::Sha256,
+            audit_retention_days: 365,
         }
     }
 }
@@ -42,6 +54,8 @@ impl fmt::Debug for Config {
             )
             .field("listen", &self.listen)
             .field("log", &self.log)
+            .field("audit_hash", &self.audit_hash)
+            .field("audit_retention_days", &self.audit_retention_days)
             .finish()
     }
 }
@@ -62,6 +76,14 @@ listen = "127.0.0.1:8080"
 
 # Log filter (HEZHI_LOG), e.g. "info" or "hezhi=debug,info".
 log = "info"
+
+# The hash function that seals new audit log entries (HEZHI_AUDIT_HASH): "sha256" or "sm3"
+# (GB/T 32905). Every entry records which one sealed it, so changing this later keeps the
+# older entries verifiable.
+audit_hash = "sha256"
+
+# How many days the audit log is kept (HEZHI_AUDIT_RETENTION_DAYS); at least 180.
+audit_retention_days = 365
 "#;
 
 impl Config {
@@ -90,6 +112,15 @@ impl Config {
         if let Some(log) = env("HEZHI_LOG") {
             config.log = log;
         }
+        if let Some(hash) = env("HEZHI_AUDIT_HASH") {
+            config.audit_hash = AuditHash::parse(&hash)
+                .with_context(|| format!("HEZHI_AUDIT_HASH={hash}: use sha256 or sm3"))?;
+        }
+        if let Some(days) = env("HEZHI_AUDIT_RETENTION_DAYS") {
+            config.audit_retention_days = days
+                .parse()
+                .with_context(|| format!("HEZHI_AUDIT_RETENTION_DAYS={days}"))?;
+        }
         config.check()?;
         Ok(config)
     }
@@ -99,6 +130,12 @@ impl Config {
             && !(url.starts_with("postgres://") || url.starts_with("postgresql://"))
         {
             bail!("database_url must start with postgres:// (leave it unset for SQLite)");
+        }
+        if self.audit_retention_days < MIN_AUDIT_RETENTION_DAYS {
+            bail!(
+                "audit_retention_days = {}: the audit log must be kept at least {MIN_AUDIT_RETENTION_DAYS} days",
+                self.audit_retention_days
+            );
         }
         Ok(())
     }
@@ -123,6 +160,25 @@ mod tests {
         assert_eq!(parsed.data_dir, default.data_dir);
         assert_eq!(parsed.listen, default.listen);
         assert_eq!(parsed.database_url, None);
+        assert_eq!(parsed.log, default.log);
+        assert_eq!(parsed.audit_hash, default.audit_hash);
+        assert_eq!(parsed.audit_retention_days, default.audit_retention_days);
+    }
+
+    #[test]
+    fn sm3_is_chosen_by_name_and_unknown_functions_are_refused() {
+        let sm3: Config = toml::from_str("audit_hash = \"sm3\"").expect("sm3");
+        assert_eq!(sm3.audit_hash, AuditHash::Sm3);
+        assert!(toml::from_str::<Config>("audit_hash = \"md5\"").is_err());
+    }
+
+    #[test]
+    fn an_audit_retention_under_180_days_is_refused() {
+        let short: Config = toml::from_str("audit_retention_days = 179").expect("parses");
+        let error = short.check().expect_err("refused");
+        assert!(error.to_string().contains("at least 180 days"), "{error}");
+        let enough: Config = toml::from_str("audit_retention_days = 180").expect("parses");
+        assert!(enough.check().is_ok());
     }
 
     #[test]

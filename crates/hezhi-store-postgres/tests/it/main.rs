@@ -5,6 +5,7 @@
 
 mod concurrency;
 mod schema;
+mod tamper;
 
 use hezhi_store::Store;
 use hezhi_store_postgres::PostgresStore;

@@ -1,5 +1,7 @@
 //! The SQLite backend against the shared contract, plus what only SQLite has.
 
+mod tamper;
+
 use hezhi_store::Store;
 use hezhi_store_sqlite::SqliteStore;
 use std::sync::Arc;

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`.
 
 mod admin;
+mod audit;
 mod cases;
 mod regions;
 mod tracking;
@@ -35,6 +36,7 @@ pub fn routes() -> Router<Arc<App>> {
         )
         .route("/categories", get(regions::categories))
         .route("/track", post(tracking::track))
+        .route("/audit", get(audit::search))
 }
 
 pub async fn health(State(app): State<Arc<App>>) -> Json<Value> {

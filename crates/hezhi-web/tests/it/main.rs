@@ -6,6 +6,7 @@
 //! and `…_on_postgres`, through [`harness::on_sqlite`] and [`harness::on_postgres`].
 
 mod access;
+mod audit;
 mod bad_input;
 mod commands;
 mod concurrency;

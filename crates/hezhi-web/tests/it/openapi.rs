@@ -22,6 +22,7 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/users/{id}/roles/{assignment}/tokens", &["post"]),
     ("/categories", &["get"]),
     ("/track", &["post"]),
+    ("/audit", &["get"]),
     ("/openapi.json", &["get"]),
 ];
 

@@ -3,18 +3,29 @@
 use std::process::{Command, Output};
 
 fn hezhi(data_dir: &std::path::Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hezhi"))
+    hezhi_with(data_dir, args, &[])
+}
+
+/// `hezhi` with extra environment variables.
+pub fn hezhi_with(data_dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_hezhi"));
+    command
         .arg("--data-dir")
         .arg(data_dir)
         .args(args)
         .env_remove("HEZHI_DATABASE_URL")
         .env_remove("HEZHI_CONFIG")
-        .env("HEZHI_LOG", "warn")
-        .output()
-        .expect("run hezhi")
+        .env_remove("HEZHI_AUDIT_HASH")
+        .env_remove("HEZHI_AUDIT_RETENTION_DAYS")
+        .env_remove("RUST_BACKTRACE")
+        .env("HEZHI_LOG", "warn");
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    command.output().expect("run hezhi")
 }
 
-fn stdout(output: &Output) -> String {
+pub fn stdout(output: &Output) -> String {
     assert!(
         output.status.success(),
         "hezhi failed: {}\n{}",
@@ -201,6 +212,26 @@ fn a_user_is_created_with_a_token_shown_once_and_bad_input_is_refused() {
         ],
     );
     assert!(!not_a_village.status.success());
+
+    // Each change of access is on the system chain: three users, one unit, one grid.
+    for (action, count) in [("user_created", 3), ("unit_created", 1), ("grid_added", 1)] {
+        let found = stdout(&hezhi(&data, &["audit", "search", "--action", action]));
+        assert_eq!(found.lines().count(), count, "{action}: {found}");
+        assert!(
+            found
+                .lines()
+                .all(|l| l.contains("\t-:") && l.contains(action)),
+            "{found}"
+        );
+    }
+    let first = stdout(&hezhi(
+        &data,
+        &["audit", "search", "--action", "unit_created"],
+    ));
+    assert!(
+        first.contains(&unit_id),
+        "the entry names the unit: {first}"
+    );
 }
 
 #[test]

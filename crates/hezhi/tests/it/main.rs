@@ -1,4 +1,5 @@
 //! The binary as an operator uses it, and the documents that describe the repository.
 
+mod audit;
 mod cli;
 mod docs;
