@@ -25,6 +25,16 @@ pub fn can_read(actor: &Actor, case: &Case) -> bool {
     }
 }
 
+/// Whether `actor`'s role may see parties' personal data in the clear at all: the roles that
+/// must call or visit the parties (intake, dispatch, handling, mediation). Which cases is
+/// [`can_read`]'s answer; every reveal is audited.
+pub fn may_reveal_personal_data(actor: &Actor) -> bool {
+    matches!(
+        actor.role,
+        Role::IntakeClerk | Role::Dispatcher | Role::UnitHandler | Role::Mediator
+    )
+}
+
 /// Narrows `filter` to what `actor` may see; `None` when nothing can match.
 pub fn scope_filter(actor: &Actor, mut filter: CaseFilter) -> Option<CaseFilter> {
     match actor.role {
@@ -125,5 +135,37 @@ mod tests {
         assert!(
             scope_filter(&actor(Role::SystemAdmin, Some("37")), CaseFilter::default()).is_none()
         );
+    }
+
+    #[test]
+    fn only_the_roles_that_contact_parties_may_reveal_their_data() {
+        let allowed: Vec<Role> = Role::ALL
+            .into_iter()
+            .filter(|role| may_reveal_personal_data(&actor(*role, Some("37"))))
+            .collect();
+        assert_eq!(
+            allowed,
+            [
+                Role::IntakeClerk,
+                Role::Dispatcher,
+                Role::UnitHandler,
+                Role::Mediator
+            ]
+        );
+    }
+
+    #[test]
+    fn a_party_filter_keeps_the_readers_scope() {
+        let town = actor(Role::Dispatcher, Some("370811002"));
+        let by_phone = CaseFilter {
+            party_phone: Some(hezhi_domain::Phone::parse("13800138000").expect("phone")),
+            ..CaseFilter::default()
+        };
+        let scoped = scope_filter(&town, by_phone).expect("in scope");
+        assert_eq!(
+            scoped.region.map(|r| r.to_string()).as_deref(),
+            Some("370811002")
+        );
+        assert!(scoped.party_phone.is_some());
     }
 }

@@ -29,6 +29,10 @@ pub enum AppError {
     #[error("idempotency key reused for a different request")]
     IdempotencyKeyReused,
 
+    /// The caller's role may not do this at all; the stable code says what.
+    #[error("not permitted: {0}")]
+    Forbidden(&'static str),
+
     /// The first request with this idempotency key has not finished.
     #[error("a request with this idempotency key is still in progress")]
     IdempotencyInFlight,
@@ -67,6 +71,7 @@ impl AppError {
             AppError::VersionMismatch { .. } => "version_mismatch",
             AppError::IdempotencyKeyReused => "idempotency_key_reused",
             AppError::IdempotencyInFlight => "idempotency_in_flight",
+            AppError::Forbidden(code) => code,
             AppError::Store(StoreError::ShuttingDown) => "shutting_down",
             AppError::Store(_) => "internal",
         }

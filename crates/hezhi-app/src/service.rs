@@ -9,12 +9,13 @@ use crate::input::CaseInput;
 use crate::random;
 use chrono::{DateTime, Utc};
 use hezhi_domain::{
-    Actor, Case, CaseId, CaseKind, CategoryCode, Command, DomainError, Event, RegionCode,
+    Actor, Case, CaseId, CaseKind, CategoryCode, Command, DomainError, Event, Party, RegionCode,
     RegionLevel, Role, TrackingCode, UnitId, UserId, ValidationError, check_report, decide, evolve,
 };
 use hezhi_store::{
-    ApiTokenRecord, CaseFilter, Category, GroupCommit, GroupCommitConfig, IdempotencyKey, Page,
-    PageRequest, Region, Store, StoreError, Unit, User, WriteOp, WriteReceipt,
+    ApiTokenRecord, AuditRecord, CaseFilter, Category, GroupCommit, GroupCommitConfig,
+    IdempotencyKey, Page, PageRequest, Region, Store, StoreError, Unit, User, WriteOp,
+    WriteReceipt,
 };
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
@@ -47,6 +48,9 @@ pub struct App {
     /// Recently checked API tokens: hash → (actor, when checked).
     tokens: RwLock<HashMap<String, (Actor, DateTime<Utc>)>>,
 }
+
+/// The longest reason a reveal of personal data may give.
+pub const REVEAL_REASON_MAX_CHARS: usize = 200;
 
 /// How long a checked API token is trusted without asking the database again.
 pub const TOKEN_CACHE_TTL: chrono::Duration = chrono::Duration::seconds(5);
@@ -375,6 +379,45 @@ impl App {
     pub async fn events(&self, actor: &Actor, id: CaseId) -> Result<Vec<Event>, AppError> {
         self.readable_case(actor, id).await?;
         Ok(self.store.events(id).await?)
+    }
+
+    /// The parties of a case with their personal data in the clear, for a role that must
+    /// contact them (see [`access::may_reveal_personal_data`]) and a case it may read.
+    ///
+    /// The reveal is written to the audit log — who, which case, why — before anything is
+    /// returned: if the record cannot be written, nothing is revealed.
+    pub async fn reveal_parties(
+        &self,
+        actor: &Actor,
+        id: CaseId,
+        reason: &str,
+    ) -> Result<Vec<Party>, AppError> {
+        let now = self.now();
+        if !access::may_reveal_personal_data(actor) {
+            return Err(AppError::Forbidden("personal_data_not_permitted"));
+        }
+        let reason =
+            hezhi_domain::case::check_text("reason", reason, REVEAL_REASON_MAX_CHARS, true)?;
+        let case = self.readable_case(actor, id).await?;
+        let county = case.county();
+        self.store
+            .append_audit(vec![AuditRecord {
+                at: now,
+                actor: Some(actor.user),
+                action: "personal_data_revealed".into(),
+                case: Some(case.id),
+                county: Some(county.clone()),
+                detail: serde_json::json!({
+                    "case": case.id,
+                    "number": case.number,
+                    "county": county,
+                    "role": actor.role.as_str(),
+                    "reason": reason,
+                }),
+            }])
+            .await?;
+        tracing::info!(case = %case.id, actor = %actor.user, "personal data revealed");
+        Ok(case.data.parties)
     }
 
     pub async fn list_cases(

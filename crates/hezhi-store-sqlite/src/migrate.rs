@@ -13,6 +13,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0002_audit_log",
         include_str!("../migrations/0002_audit_log.sql"),
     ),
+    (
+        "0003_personal_data",
+        include_str!("../migrations/0003_personal_data.sql"),
+    ),
 ];
 
 pub async fn run(pool: &SqlitePool) -> StoreResult<()> {

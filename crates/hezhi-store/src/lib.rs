@@ -6,6 +6,7 @@ pub mod codec;
 pub mod error;
 pub mod group_commit;
 pub mod model;
+pub mod personal_data;
 pub mod traits;
 pub mod write;
 
@@ -18,6 +19,8 @@ pub use apply::{
 pub use audit::{AuditEntry, AuditFilter, AuditHash, AuditHead, AuditRecord};
 pub use error::StoreError;
 pub use group_commit::{GroupCommit, GroupCommitConfig};
+pub use hezhi_crypto::{Cipher, CryptoError, KeyPurpose, Keyring, MasterKey, StoredKey};
 pub use model::*;
+pub use personal_data::PersonalDataKeys;
 pub use traits::*;
 pub use write::*;

@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use hezhi_domain::{
-    CaseKind, CaseState, CategoryCode, RegionCode, RegionLevel, Role, UnitId, UnitKind,
-    UnitSnapshot, Urgency, UserId,
+    CaseKind, CaseState, CategoryCode, IdNumber, Phone, RegionCode, RegionLevel, Role, UnitId,
+    UnitKind, UnitSnapshot, Urgency, UserId,
 };
 use serde::{Deserialize, Serialize};
 
@@ -80,6 +80,10 @@ pub struct CaseFilter {
     pub overdue_at: Option<DateTime<Utc>>,
     /// Only cases reported by this user (residents).
     pub reported_by: Option<UserId>,
+    /// Only cases with a party of this phone number (matched by keyed hash, never stored).
+    pub party_phone: Option<Phone>,
+    /// Only cases with a party of this ID number (matched by keyed hash, never stored).
+    pub party_id_number: Option<IdNumber>,
 }
 
 /// Keyset pagination, newest first. The cursor is the id of the last case of the previous

@@ -6,6 +6,7 @@ use crate::error::StoreError;
 use crate::model::{ApiTokenRecord, CaseFilter, Category, Page, PageRequest, Region, Unit, User};
 use crate::write::{IdempotencyRecord, WriteOp, WriteReceipt};
 use async_trait::async_trait;
+use hezhi_crypto::{MasterKey, StoredKey};
 use hezhi_domain::{
     Case, CaseId, CaseKind, CategoryCode, Event, RegionCode, TrackingCode, UnitId, UserId,
 };
@@ -91,10 +92,31 @@ pub trait AuditStore: Send + Sync {
     fn audit_hash(&self) -> AuditHash;
 }
 
+/// The keys of personal data (see `hezhi_crypto`): what an operator does to them.
+#[async_trait]
+pub trait KeyStore: Send + Sync {
+    /// Adds a data key under the configured cipher; this store encrypts new values with it
+    /// from now on (other processes when they restart). Returns its id.
+    async fn rotate_data_key(&self) -> StoreResult<u32>;
+    /// Wraps every stored key under `new_master` instead of the master key the store was
+    /// opened with; from then on the database opens only with `new_master`. Returns how many
+    /// keys were re-wrapped. No encrypted value is rewritten.
+    async fn rewrap_data_keys(&self, new_master: &MasterKey) -> StoreResult<usize>;
+    /// The stored keys, wrapped, by id.
+    async fn data_keys(&self) -> StoreResult<Vec<StoredKey>>;
+}
+
 /// Everything a backend provides. The binary picks a backend once and hands an
 /// `Arc<dyn Store>` to the rest.
 pub trait Store:
-    CaseReader + CaseWriter + RegionStore + CategoryStore + UnitStore + UserStore + AuditStore
+    CaseReader
+    + CaseWriter
+    + RegionStore
+    + CategoryStore
+    + UnitStore
+    + UserStore
+    + AuditStore
+    + KeyStore
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

@@ -62,6 +62,7 @@ impl From<AppError> for ApiError {
             AppError::Domain(e) => domain_status(e),
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::VersionRequired => StatusCode::PRECONDITION_REQUIRED,
             AppError::VersionMismatch { .. } => StatusCode::PRECONDITION_FAILED,
             AppError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,

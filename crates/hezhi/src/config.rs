@@ -2,6 +2,7 @@
 //! variables, then command-line flags. Unknown keys in the file are refused.
 
 use anyhow::{Context, bail};
+use hezhi_store::{Cipher, MasterKey};
 use serde::Deserialize;
 use std::fmt;
 use std::net::SocketAddr;
@@ -18,6 +19,12 @@ pub struct Config {
     pub listen: SocketAddr,
     /// Log filter, e.g. `info` or `hezhi=debug,info`.
     pub log: String,
+    /// The master key of personal data (base64 of 32 bytes). A secret: never logged. Unset
+    /// with SQLite, `DATA_DIR/master.key` is used (and created on first use); PostgreSQL
+    /// needs it set.
+    pub personal_data_key: Option<String>,
+    /// The cipher of new data keys: `aes-256-gcm` (default) or `sm4-gcm`.
+    pub personal_data_cipher: String,
 }
 
 impl Default for Config {
@@ -27,6 +34,8 @@ impl Default for Config {
             database_url: None,
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             log: "info".into(),
+            personal_data_key: None,
+            personal_data_cipher: Cipher::default().as_str().into(),
         }
     }
 }
@@ -42,6 +51,11 @@ impl fmt::Debug for Config {
             )
             .field("listen", &self.listen)
             .field("log", &self.log)
+            .field(
+                "personal_data_key",
+                &self.personal_data_key.as_ref().map(|_| "<redacted>"),
+            )
+            .field("personal_data_cipher", &self.personal_data_cipher)
             .finish()
     }
 }
@@ -62,6 +76,16 @@ listen = "127.0.0.1:8080"
 
 # Log filter (HEZHI_LOG), e.g. "info" or "hezhi=debug,info".
 log = "info"
+
+# Parties' ID numbers, phones and addresses are encrypted at rest. The master key (base64 of
+# 32 random bytes, e.g. from `hezhi keys generate`) wraps the keys that encrypt them; keep it
+# out of the database and its backups (HEZHI_PERSONAL_DATA_KEY). Unset with SQLite, the key
+# in DATA_DIR/master.key is used, created on first start; PostgreSQL needs it set, e.g.
+# personal_data_key = "…"
+
+# Cipher of new data keys (HEZHI_PERSONAL_DATA_CIPHER): "aes-256-gcm" or "sm4-gcm" (SM4,
+# GB/T 32907). Changing it takes effect with `hezhi keys rotate-data-key`; old keys still read.
+personal_data_cipher = "aes-256-gcm"
 "#;
 
 impl Config {
@@ -90,6 +114,12 @@ impl Config {
         if let Some(log) = env("HEZHI_LOG") {
             config.log = log;
         }
+        if let Some(key) = env("HEZHI_PERSONAL_DATA_KEY") {
+            config.personal_data_key = Some(key);
+        }
+        if let Some(cipher) = env("HEZHI_PERSONAL_DATA_CIPHER") {
+            config.personal_data_cipher = cipher;
+        }
         config.check()?;
         Ok(config)
     }
@@ -100,7 +130,20 @@ impl Config {
         {
             bail!("database_url must start with postgres:// (leave it unset for SQLite)");
         }
+        self.cipher()?;
+        if let Some(key) = &self.personal_data_key {
+            MasterKey::from_base64(key).context("personal_data_key")?;
+        }
         Ok(())
+    }
+
+    pub fn cipher(&self) -> anyhow::Result<Cipher> {
+        Cipher::parse(&self.personal_data_cipher).context("personal_data_cipher")
+    }
+
+    /// Where the master key lives when none is configured (SQLite only).
+    pub fn master_key_path(&self) -> PathBuf {
+        self.data_dir.join("master.key")
     }
 
     pub fn sqlite_path(&self) -> PathBuf {
@@ -123,6 +166,19 @@ mod tests {
         assert_eq!(parsed.data_dir, default.data_dir);
         assert_eq!(parsed.listen, default.listen);
         assert_eq!(parsed.database_url, None);
+        assert_eq!(parsed.personal_data_key, None);
+        assert_eq!(parsed.personal_data_cipher, default.personal_data_cipher);
+        assert_eq!(parsed.cipher().expect("cipher"), Cipher::Aes256Gcm);
+    }
+
+    #[test]
+    fn a_bad_cipher_or_master_key_is_refused() {
+        let sm4: Config = toml::from_str("personal_data_cipher = \"sm4-gcm\"").expect("parses");
+        assert_eq!(sm4.cipher().expect("cipher"), Cipher::Sm4Gcm);
+        let des: Config = toml::from_str("personal_data_cipher = \"des\"").expect("parses");
+        assert!(des.check().is_err());
+        let short: Config = toml::from_str("personal_data_key = \"c2hvcnQ=\"").expect("parses");
+        assert!(short.check().is_err());
     }
 
     #[test]
@@ -131,11 +187,14 @@ mod tests {
     }
 
     #[test]
-    fn debug_output_hides_the_database_url() {
+    fn debug_output_hides_the_database_url_and_the_master_key() {
         let config = Config {
             database_url: Some("postgres://u:secret@h/db".into()),
+            personal_data_key: Some("c2VjcmV0LWtleS1tYXRlcmlhbC0zMi1ieXRlcy0hISE=".into()),
             ..Config::default()
         };
-        assert!(!format!("{config:?}").contains("secret"));
+        let debug = format!("{config:?}");
+        assert!(!debug.contains("secret"));
+        assert!(!debug.contains("c2VjcmV0"));
     }
 }

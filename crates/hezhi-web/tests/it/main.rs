@@ -16,4 +16,5 @@ mod idempotency;
 mod lifecycle;
 mod listing;
 mod openapi;
+mod personal_data;
 mod reference;
