@@ -84,4 +84,21 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn only_the_roles_that_contact_parties_may_reveal_their_data() {
+        let allowed: Vec<Role> = Role::ALL
+            .into_iter()
+            .filter(|role| permits(*role, Relation::Inside, Action::RevealPersonalData))
+            .collect();
+        assert_eq!(
+            allowed,
+            [
+                Role::IntakeClerk,
+                Role::Dispatcher,
+                Role::UnitHandler,
+                Role::Mediator
+            ]
+        );
+    }
 }

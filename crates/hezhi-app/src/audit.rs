@@ -82,9 +82,7 @@ impl App {
             .with_right(Action::ReadAudit)
             .find_map(|actor| actor.region.clone().map(|region| (actor, region)))
         else {
-            return Err(AppError::Forbidden(
-                "only an auditor searches the audit log",
-            ));
+            return Err(AppError::Forbidden("audit_not_permitted"));
         };
         let filter = AuditFilter {
             within: Some(within),

@@ -13,10 +13,6 @@ pub enum AppError {
     #[error("authentication required")]
     Unauthenticated,
 
-    /// The caller's role may not do this at all.
-    #[error("forbidden: {0}")]
-    Forbidden(&'static str),
-
     /// Not there, or not visible to this user (the two are not told apart).
     #[error("{0} not found")]
     NotFound(&'static str),
@@ -32,6 +28,10 @@ pub enum AppError {
     /// The idempotency key was used before for a different request.
     #[error("idempotency key reused for a different request")]
     IdempotencyKeyReused,
+
+    /// The caller's role may not do this at all; the stable code says what.
+    #[error("not permitted: {0}")]
+    Forbidden(&'static str),
 
     /// The first request with this idempotency key has not finished.
     #[error("a request with this idempotency key is still in progress")]
@@ -70,13 +70,13 @@ impl AppError {
         match self {
             AppError::Domain(e) => e.code(),
             AppError::Unauthenticated => "unauthenticated",
-            AppError::Forbidden(_) => "forbidden",
             AppError::NotFound(_) => "not_found",
             AppError::VersionRequired => "version_required",
             AppError::VersionMismatch { .. } => "version_mismatch",
             AppError::IdempotencyKeyReused => "idempotency_key_reused",
             AppError::IdempotencyInFlight => "idempotency_in_flight",
             AppError::TooManyAttempts { .. } => "too_many_attempts",
+            AppError::Forbidden(code) => code,
             AppError::Store(StoreError::ShuttingDown) => "shutting_down",
             AppError::Store(_) => "internal",
         }

@@ -9,13 +9,14 @@ use crate::input::CaseInput;
 use crate::random;
 use chrono::{DateTime, Utc};
 use hezhi_domain::{
-    Actor, AssignmentId, Case, CaseId, CaseKind, CategoryCode, Command, DomainError, Event,
+    Actor, AssignmentId, Case, CaseId, CaseKind, CategoryCode, Command, DomainError, Event, Party,
     Principal, RegionCode, RegionLevel, Role, TrackingCode, UnitId, UserId, ValidationError,
     access::Action, check_report, decide, evolve,
 };
 use hezhi_store::{
-    ApiTokenRecord, CaseFilter, Category, GroupCommit, GroupCommitConfig, IdempotencyKey, Page,
-    PageRequest, Region, RoleAssignment, Store, StoreError, Unit, User, WriteOp, WriteReceipt,
+    ApiTokenRecord, AuditRecord, CaseFilter, Category, GroupCommit, GroupCommitConfig,
+    IdempotencyKey, Page, PageRequest, Region, RoleAssignment, Store, StoreError, Unit, User,
+    WriteOp, WriteReceipt,
 };
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
@@ -49,6 +50,9 @@ pub struct App {
     tokens: RwLock<HashMap<String, (Principal, DateTime<Utc>)>>,
     pub(crate) tracking_throttle: crate::tracking::TrackingThrottle,
 }
+
+/// The longest reason a reveal of personal data may give.
+pub const REVEAL_REASON_MAX_CHARS: usize = 200;
 
 /// How long a checked API token is trusted without asking the database again.
 pub const TOKEN_CACHE_TTL: chrono::Duration = chrono::Duration::seconds(5);
@@ -394,6 +398,51 @@ impl App {
     pub async fn events(&self, principal: &Principal, id: CaseId) -> Result<Vec<Event>, AppError> {
         self.readable_case(principal, id).await?;
         Ok(self.store.events(id).await?)
+    }
+
+    /// The parties of a case with their personal data in the clear, for a role that must
+    /// contact them (the matrix's `reveal_personal_data`) on a case it may read.
+    ///
+    /// The reveal is written to the audit log — who, which case, why — before anything is
+    /// returned: if the record cannot be written, nothing is revealed.
+    pub async fn reveal_parties(
+        &self,
+        principal: &Principal,
+        id: CaseId,
+        reason: &str,
+    ) -> Result<Vec<Party>, AppError> {
+        let now = self.now();
+        if !principal.holds_right(Action::RevealPersonalData) {
+            return Err(AppError::Forbidden("personal_data_not_permitted"));
+        }
+        let reason =
+            hezhi_domain::case::check_text("reason", reason, REVEAL_REASON_MAX_CHARS, true)?;
+        let case = self.readable_case(principal, id).await?;
+        let Some(actor) = principal
+            .acting_on(&case, Action::RevealPersonalData)
+            .next()
+        else {
+            return Err(AppError::Forbidden("personal_data_not_permitted"));
+        };
+        let county = case.county();
+        self.store
+            .append_audit(vec![AuditRecord {
+                at: now,
+                actor: Some(actor.user),
+                action: "personal_data_revealed".into(),
+                case: Some(case.id),
+                county: Some(county.clone()),
+                detail: serde_json::json!({
+                    "case": case.id,
+                    "number": case.number,
+                    "county": county,
+                    "role": actor.role.as_str(),
+                    "reason": reason,
+                }),
+            }])
+            .await?;
+        tracing::info!(case = %case.id, actor = %actor.user, "personal data revealed");
+        Ok(case.data.parties)
     }
 
     pub async fn list_cases(

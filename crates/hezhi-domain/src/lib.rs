@@ -22,6 +22,6 @@ pub use lifecycle::{
     CaseState, Command, CommandKind, Event, EventKind, check_report, decide, evolve, replay,
     report, reported_event,
 };
-pub use party::{IdNumber, Party, PartyRole, Phone};
+pub use party::{IdNumber, Party, PartyRole, Phone, masked_address};
 pub use region::{RegionCode, RegionLevel};
 pub use unit::{UnitKind, UnitSnapshot};

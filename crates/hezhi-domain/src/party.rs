@@ -93,6 +93,16 @@ impl Phone {
     }
 }
 
+/// A party's address as shown in lists and pages: its first third (at most six characters)
+/// and a mark for the rest, e.g. `南张村****`.
+pub fn masked_address(address: &str) -> String {
+    let chars = address.chars().count();
+    let shown = chars.div_ceil(3).min(6);
+    let mut masked: String = address.chars().take(shown).collect();
+    masked.push_str("****");
+    masked
+}
+
 macro_rules! text_serde {
     ($ty:ident) => {
         impl Serialize for $ty {
@@ -219,6 +229,16 @@ mod tests {
         for bad in ["12800131234", "1380013123", "138001312345", "0537-1234567"] {
             assert_eq!(Phone::parse(bad).expect_err(bad).code, "invalid_phone");
         }
+    }
+
+    #[test]
+    fn addresses_are_masked_to_their_first_third() {
+        assert_eq!(masked_address("南张村3排5号"), "南张村****");
+        assert_eq!(
+            masked_address("任城区南张街道南张村三排五号院内"),
+            "任城区南张街****"
+        );
+        assert_eq!(masked_address("村"), "村****");
     }
 
     #[test]

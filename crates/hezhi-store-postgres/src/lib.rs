@@ -9,17 +9,20 @@ use hezhi_domain::{
     UserId,
 };
 use hezhi_store::codec::{self, CaseColumns, EventColumns};
+use hezhi_store::personal_data::{self, KeyHolder};
 use hezhi_store::{
     ApiTokenRecord, AuditEntry, AuditFilter, AuditHash, AuditHead, AuditRecord, AuditStore,
     CaseFilter, CaseReader, CaseWriter, Category, CategoryStore, IdempotencyRecord, IdempotencyRow,
-    ListScope, Page, PageRequest, Region, RegionStore, RoleAssignment, Store, StoreError,
-    StoreResult, Unit, UnitStore, User, UserStore, WriteOp, WriteReceipt, WriteTx, all_reports,
-    append_audit, apply_batch, reports_together,
+    KeyStore, Keyring, ListScope, MasterKey, Page, PageRequest, PersonalDataKeys, Region,
+    RegionStore, RoleAssignment, Store, StoreError, StoreResult, StoredKey, Unit, UnitStore, User,
+    UserStore, WriteOp, WriteReceipt, WriteTx, all_reports, append_audit, apply_batch,
+    reports_together,
 };
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions, PgRow};
 use sqlx::{Connection, Executor, Postgres, QueryBuilder, Row};
 use std::collections::{BTreeSet, HashMap};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 pub use migrate::MIGRATIONS;
@@ -50,6 +53,7 @@ pub struct PostgresStore {
     /// [`PostgresStore::drop_schema`] drops.
     fresh_schema: Option<String>,
     audit_hash: AuditHash,
+    keys: Arc<KeyHolder>,
 }
 
 fn db_error(error: sqlx::Error) -> StoreError {
@@ -90,16 +94,21 @@ fn checked_schema_name(schema: &str) -> StoreResult<&str> {
 }
 
 impl PostgresStore {
-    /// Connects to the database at `url` (`postgres://user@host:port/db`) and brings its
-    /// schema up to date.
-    pub async fn connect(url: &str) -> StoreResult<Self> {
-        Self::open(connect_options(url)?, None).await
+    /// Connects to the database at `url` (`postgres://user@host:port/db`), brings its
+    /// schema up to date and opens its personal-data keys with `keys` (creating them in a new
+    /// database). A master key that does not open the stored keys is refused here.
+    pub async fn connect(url: &str, keys: &PersonalDataKeys) -> StoreResult<Self> {
+        Self::open(connect_options(url)?, None, keys).await
     }
 
     /// Creates the schema `schema` (which must not exist), points every pooled connection at
     /// it and migrates it: an isolated, empty database for one test. Drop it afterwards with
     /// [`PostgresStore::drop_schema`].
-    pub async fn connect_fresh_schema(url: &str, schema: &str) -> StoreResult<Self> {
+    pub async fn connect_fresh_schema(
+        url: &str,
+        schema: &str,
+        keys: &PersonalDataKeys,
+    ) -> StoreResult<Self> {
         let schema = checked_schema_name(schema)?;
         let options = connect_options(url)?;
         let mut admin = PgConnection::connect_with(&options)
@@ -110,19 +119,27 @@ impl PostgresStore {
             .await
             .map_err(db_error)?;
         admin.close().await.map_err(db_error)?;
-        let mut store = Self::open(options, Some(schema)).await?;
+        let mut store = Self::open(options, Some(schema), keys).await?;
         store.fresh_schema = Some(schema.to_owned());
         Ok(store)
     }
 
     /// Like [`PostgresStore::connect`], with every table in the existing schema `schema`
     /// instead of the server's default search path.
-    pub async fn connect_to_schema(url: &str, schema: &str) -> StoreResult<Self> {
+    pub async fn connect_to_schema(
+        url: &str,
+        schema: &str,
+        keys: &PersonalDataKeys,
+    ) -> StoreResult<Self> {
         let schema = checked_schema_name(schema)?;
-        Self::open(connect_options(url)?, Some(schema)).await
+        Self::open(connect_options(url)?, Some(schema), keys).await
     }
 
-    async fn open(options: PgConnectOptions, schema: Option<&str>) -> StoreResult<Self> {
+    async fn open(
+        options: PgConnectOptions,
+        schema: Option<&str>,
+        keys: &PersonalDataKeys,
+    ) -> StoreResult<Self> {
         let mut pool = PgPoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
             .acquire_timeout(Duration::from_secs(30));
@@ -139,10 +156,17 @@ impl PostgresStore {
         }
         let pool = pool.connect_with(options).await.map_err(db_error)?;
         migrate::run(&pool).await?;
+        let keys = {
+            let mut tx = pool.begin().await.map_err(db_error)?;
+            let holder = personal_data::open_keys(&mut Tx(&mut tx), keys).await?;
+            tx.commit().await.map_err(db_error)?;
+            Arc::new(holder)
+        };
         Ok(Self {
             pool,
             fresh_schema: None,
             audit_hash: AuditHash::default(),
+            keys,
         })
     }
 
@@ -152,6 +176,18 @@ impl PostgresStore {
     pub fn with_audit_hash(mut self, hash: AuditHash) -> Self {
         self.audit_hash = hash;
         self
+    }
+
+    /// Decodes with the current keys; when a value names a data key added since they were
+    /// loaded (by another process), reloads them once and tries again.
+    async fn decoded<T>(&self, decode: impl Fn(&Keyring) -> StoreResult<T>) -> StoreResult<T> {
+        let result = decode(&self.keys.keyring());
+        if !personal_data::needs_reload(&result) {
+            return result;
+        }
+        let mut conn = self.pool.acquire().await.map_err(db_error)?;
+        personal_data::reload_keys(&mut Tx(&mut conn), &self.keys).await?;
+        decode(&self.keys.keyring())
     }
 
     /// Drops the schema made by [`PostgresStore::connect_fresh_schema`] with everything in
@@ -454,8 +490,67 @@ impl WriteTx for Tx<'_> {
         Ok(())
     }
 
+    async fn insert_party_keys(&mut self, cases: &[CaseColumns]) -> StoreResult<()> {
+        if cases.iter().all(|c| c.party_keys.is_empty()) {
+            return Ok(());
+        }
+        let mut query = QueryBuilder::new("");
+        push_insert_party_keys(&mut query, cases);
+        execute(self.0, query).await
+    }
+
+    async fn data_keys(&mut self) -> StoreResult<Vec<StoredKey>> {
+        let rows = sqlx::query("SELECT id, purpose, cipher, wrapped FROM data_keys ORDER BY id")
+            .fetch_all(&mut *self.0)
+            .await
+            .map_err(db_error)?;
+        rows.iter()
+            .map(|row| {
+                personal_data::stored_key_from_columns(
+                    i64::from(row.try_get::<i32, _>("id").map_err(db_error)?),
+                    &row.try_get::<String, _>("purpose").map_err(db_error)?,
+                    &row.try_get::<String, _>("cipher").map_err(db_error)?,
+                    row.try_get("wrapped").map_err(db_error)?,
+                )
+            })
+            .collect()
+    }
+
+    async fn insert_data_keys(&mut self, keys: &[StoredKey]) -> StoreResult<u64> {
+        let mut inserted = 0;
+        for key in keys {
+            let id = i32::try_from(key.id).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            inserted += sqlx::query(
+                "INSERT INTO data_keys (id, purpose, cipher, wrapped) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(id)
+            .bind(key.purpose.as_str())
+            .bind(key.cipher.as_str())
+            .bind(&key.wrapped)
+            .execute(&mut *self.0)
+            .await
+            .map_err(db_error)?
+            .rows_affected();
+        }
+        Ok(inserted)
+    }
+
+    async fn update_data_keys(&mut self, keys: &[StoredKey]) -> StoreResult<()> {
+        for key in keys {
+            let id = i32::try_from(key.id).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            sqlx::query("UPDATE data_keys SET wrapped = $1 WHERE id = $2")
+                .bind(&key.wrapped)
+                .bind(id)
+                .execute(&mut *self.0)
+                .await
+                .map_err(db_error)?;
+        }
+        Ok(())
+    }
+
     /// One statement for the whole batch (data-modifying CTEs): a round trip per batch
-    /// rather than three.
+    /// rather than four.
     async fn insert_reports(
         &mut self,
         cases: &[CaseColumns],
@@ -464,11 +559,16 @@ impl WriteTx for Tx<'_> {
     ) -> StoreResult<()> {
         if cases.len() > ROWS_PER_INSERT || keys.len() > ROWS_PER_INSERT {
             self.insert_cases(cases).await?;
+            self.insert_party_keys(cases).await?;
             self.insert_events(events).await?;
             return self.insert_idempotency(keys).await;
         }
         let mut query = QueryBuilder::new("WITH new_cases AS (");
         push_insert_cases(&mut query, cases);
+        if cases.iter().any(|c| !c.party_keys.is_empty()) {
+            query.push(" RETURNING 1), new_party_keys AS (");
+            push_insert_party_keys(&mut query, cases);
+        }
         query.push(" RETURNING 1), new_events AS (");
         push_insert_events(&mut query, events);
         query.push(" RETURNING 1) ");
@@ -507,6 +607,33 @@ fn push_insert_cases(query: &mut QueryBuilder<Postgres>, cases: &[CaseColumns]) 
             .push_bind(&c.data)
             .push_unseparated("::jsonb");
     });
+}
+
+/// Appends `INSERT INTO case_party_keys (…) SELECT … FROM UNNEST(…)` for the party keys of
+/// `cases` to `query`: one statement whatever their number.
+fn push_insert_party_keys(query: &mut QueryBuilder<Postgres>, cases: &[CaseColumns]) {
+    let mut counties = Vec::new();
+    let mut ids = Vec::new();
+    let mut kinds = Vec::new();
+    let mut hashes = Vec::new();
+    for case in cases {
+        for (kind, hash) in &case.party_keys {
+            counties.push(case.county.clone());
+            ids.push(case.id);
+            kinds.push(*kind);
+            hashes.push(hash.clone());
+        }
+    }
+    query
+        .push("INSERT INTO case_party_keys (county, case_id, kind, hash) SELECT * FROM UNNEST(")
+        .push_bind(counties)
+        .push("::text[], ")
+        .push_bind(ids)
+        .push("::uuid[], ")
+        .push_bind(kinds)
+        .push("::text[], ")
+        .push_bind(hashes)
+        .push("::text[])");
 }
 
 /// Appends `INSERT INTO case_events (…) VALUES …` for `events` to `query`.
@@ -548,9 +675,9 @@ async fn execute(conn: &mut PgConnection, mut query: QueryBuilder<Postgres>) -> 
     Ok(())
 }
 
-fn decode_case(row: &PgRow) -> StoreResult<Case> {
+fn decode_case(row: &PgRow, keys: &Keyring) -> StoreResult<Case> {
     let data: String = row.try_get("data").map_err(db_error)?;
-    codec::from_json(&data)
+    codec::decode_case(&data, keys)
 }
 
 fn decode_unit(row: &PgRow) -> StoreResult<Unit> {
@@ -640,7 +767,8 @@ impl CaseReader for PostgresStore {
             .fetch_optional(&self.pool)
             .await
             .map_err(db_error)?;
-        row.as_ref().map(decode_case).transpose()
+        self.decoded(|keys| row.as_ref().map(|r| decode_case(r, keys)).transpose())
+            .await
     }
 
     async fn case_by_tracking_code(&self, code: &TrackingCode) -> StoreResult<Option<Case>> {
@@ -650,7 +778,8 @@ impl CaseReader for PostgresStore {
                 .fetch_optional(&self.pool)
                 .await
                 .map_err(db_error)?;
-        row.as_ref().map(decode_case).transpose()
+        self.decoded(|keys| row.as_ref().map(|r| decode_case(r, keys)).transpose())
+            .await
     }
 
     async fn events(&self, id: CaseId) -> StoreResult<Vec<Event>> {
@@ -666,20 +795,24 @@ impl CaseReader for PostgresStore {
         .fetch_all(&self.pool)
         .await
         .map_err(db_error)?;
-        rows.iter()
-            .map(|row| {
-                let role: String = row.try_get("role").map_err(db_error)?;
-                let payload: String = row.try_get("payload").map_err(db_error)?;
-                EventColumns::decode(
-                    id.as_uuid(),
-                    row.try_get("sequence").map_err(db_error)?,
-                    row.try_get("at").map_err(db_error)?,
-                    row.try_get("actor").map_err(db_error)?,
-                    &role,
-                    &payload,
-                )
-            })
-            .collect()
+        self.decoded(|keys| {
+            rows.iter()
+                .map(|row| {
+                    let role: String = row.try_get("role").map_err(db_error)?;
+                    let payload: String = row.try_get("payload").map_err(db_error)?;
+                    EventColumns::decode(
+                        id.as_uuid(),
+                        row.try_get("sequence").map_err(db_error)?,
+                        row.try_get("at").map_err(db_error)?,
+                        row.try_get("actor").map_err(db_error)?,
+                        &role,
+                        &payload,
+                        keys,
+                    )
+                })
+                .collect()
+        })
+        .await
     }
 
     async fn list_cases(&self, filter: &CaseFilter, page: &PageRequest) -> StoreResult<Page<Case>> {
@@ -755,6 +888,14 @@ impl CaseReader for PostgresStore {
             }
             query.push(")");
         }
+        for (kind, hash) in codec::party_key_filters(filter, &self.keys.keyring()) {
+            query
+                .push(" AND (county, id) IN (SELECT county, case_id FROM case_party_keys WHERE kind = ")
+                .push_bind(kind)
+                .push(" AND hash = ")
+                .push_bind(hash)
+                .push(")");
+        }
         if let Some(now) = filter.overdue_at {
             query
                 .push(" AND due_at < ")
@@ -775,10 +916,9 @@ impl CaseReader for PostgresStore {
             .fetch_all(&self.pool)
             .await
             .map_err(db_error)?;
-        let mut items = rows
-            .iter()
-            .map(decode_case)
-            .collect::<StoreResult<Vec<_>>>()?;
+        let mut items: Vec<Case> = self
+            .decoded(|keys| rows.iter().map(|r| decode_case(r, keys)).collect())
+            .await?;
         let next = if items.len() > limit as usize {
             items.truncate(limit as usize);
             items.last().map(|c| c.id)
@@ -805,9 +945,10 @@ impl CaseReader for PostgresStore {
 impl CaseWriter for PostgresStore {
     async fn write_batch(&self, ops: Vec<WriteOp>) -> StoreResult<Vec<StoreResult<WriteReceipt>>> {
         let hash = self.audit_hash;
+        let keyring = self.keys.keyring();
         if all_reports(&ops) {
             let mut tx = self.pool.begin().await.map_err(db_error)?;
-            match reports_together(&mut Tx(&mut tx), hash, &ops).await {
+            match reports_together(&mut Tx(&mut tx), hash, &keyring, &ops).await {
                 Ok(receipts) => {
                     tx.commit().await.map_err(db_error)?;
                     return Ok(receipts.into_iter().map(Ok).collect());
@@ -820,7 +961,7 @@ impl CaseWriter for PostgresStore {
         }
         let mut tx = self.pool.begin().await.map_err(db_error)?;
         lock_in_order(&mut tx, &ops).await?;
-        let results = apply_batch(&mut Tx(&mut tx), hash, ops).await?;
+        let results = apply_batch(&mut Tx(&mut tx), hash, &keyring, ops).await?;
         tx.commit().await.map_err(db_error)?;
         Ok(results)
     }
@@ -1265,6 +1406,37 @@ impl AuditStore for PostgresStore {
 
     fn audit_hash(&self) -> AuditHash {
         self.audit_hash
+    }
+}
+
+#[async_trait]
+impl KeyStore for PostgresStore {
+    async fn rotate_data_key(&self) -> StoreResult<u32> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let (id, change) = personal_data::rotate_data_key(&mut Tx(&mut tx), &self.keys).await?;
+        tx.commit().await.map_err(db_error)?;
+        change.apply_to(&self.keys);
+        Ok(id)
+    }
+
+    async fn rewrap_data_keys(&self, new_master: &MasterKey) -> StoreResult<usize> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        // Two rewraps at once would each wrap under their own new key; the lock makes the
+        // second read the first one's rows (and fail with the wrong master key).
+        sqlx::query("LOCK TABLE data_keys IN EXCLUSIVE MODE")
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        let (count, change) =
+            personal_data::rewrap_keys(&mut Tx(&mut tx), &self.keys, new_master).await?;
+        tx.commit().await.map_err(db_error)?;
+        change.apply_to(&self.keys);
+        Ok(count)
+    }
+
+    async fn data_keys(&self) -> StoreResult<Vec<StoredKey>> {
+        let mut conn = self.pool.acquire().await.map_err(db_error)?;
+        Tx(&mut conn).data_keys().await
     }
 }
 

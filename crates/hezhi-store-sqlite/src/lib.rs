@@ -9,12 +9,14 @@ use hezhi_domain::{
     UserId,
 };
 use hezhi_store::codec::{self, CaseColumns, EventColumns};
+use hezhi_store::personal_data::{self, KeyHolder};
 use hezhi_store::{
     ApiTokenRecord, AuditEntry, AuditFilter, AuditHash, AuditHead, AuditRecord, AuditStore,
     CaseFilter, CaseReader, CaseWriter, Category, CategoryStore, IdempotencyRecord, IdempotencyRow,
-    ListScope, Page, PageRequest, Region, RegionStore, RoleAssignment, Store, StoreError,
-    StoreResult, Unit, UnitStore, User, UserStore, WriteOp, WriteReceipt, WriteTx, all_reports,
-    append_audit, apply_batch, reports_together,
+    KeyStore, Keyring, ListScope, MasterKey, Page, PageRequest, PersonalDataKeys, Region,
+    RegionStore, RoleAssignment, Store, StoreError, StoreResult, StoredKey, Unit, UnitStore, User,
+    UserStore, WriteOp, WriteReceipt, WriteTx, all_reports, append_audit, apply_batch,
+    reports_together,
 };
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
@@ -23,6 +25,7 @@ use sqlx::sqlite::{
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 pub use migrate::MIGRATIONS;
@@ -38,6 +41,7 @@ pub struct SqliteStore {
     writer: SqlitePool,
     readers: SqlitePool,
     audit_hash: AuditHash,
+    keys: Arc<KeyHolder>,
 }
 
 fn db_error(error: sqlx::Error) -> StoreError {
@@ -55,8 +59,10 @@ fn from_ms(millis: i64) -> StoreResult<DateTime<Utc>> {
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) the database file and brings its schema up to date.
-    pub async fn open(path: &Path) -> StoreResult<Self> {
+    /// Opens (creating if needed) the database file, brings its schema up to date and opens
+    /// its personal-data keys with `keys` (creating them in a new database). A master key
+    /// that does not open the stored keys is refused here.
+    pub async fn open(path: &Path, keys: &PersonalDataKeys) -> StoreResult<Self> {
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
@@ -71,6 +77,15 @@ impl SqliteStore {
             .await
             .map_err(db_error)?;
         migrate::run(&writer).await?;
+        let keys = {
+            let mut tx = writer
+                .begin_with("BEGIN IMMEDIATE")
+                .await
+                .map_err(db_error)?;
+            let holder = personal_data::open_keys(&mut Tx(&mut tx), keys).await?;
+            tx.commit().await.map_err(db_error)?;
+            Arc::new(holder)
+        };
         let readers = SqlitePoolOptions::new()
             .max_connections(8)
             .connect_with(options.read_only(true))
@@ -80,6 +95,7 @@ impl SqliteStore {
             writer,
             readers,
             audit_hash: AuditHash::default(),
+            keys,
         })
     }
 
@@ -89,6 +105,18 @@ impl SqliteStore {
     pub fn with_audit_hash(mut self, hash: AuditHash) -> Self {
         self.audit_hash = hash;
         self
+    }
+
+    /// Decodes with the current keys; when a value names a data key added since they were
+    /// loaded (by another process), reloads them once and tries again.
+    async fn decoded<T>(&self, decode: impl Fn(&Keyring) -> StoreResult<T>) -> StoreResult<T> {
+        let result = decode(&self.keys.keyring());
+        if !personal_data::needs_reload(&result) {
+            return result;
+        }
+        let mut conn = self.readers.acquire().await.map_err(db_error)?;
+        personal_data::reload_keys(&mut Tx(&mut conn), &self.keys).await?;
+        decode(&self.keys.keyring())
     }
 
     /// Runs `PRAGMA integrity_check`; `Ok(())` when the file is sound.
@@ -377,11 +405,83 @@ impl WriteTx for Tx<'_> {
         }
         Ok(())
     }
+
+    async fn insert_party_keys(&mut self, cases: &[CaseColumns]) -> StoreResult<()> {
+        let rows: Vec<(&CaseColumns, &(&str, String))> = cases
+            .iter()
+            .flat_map(|c| c.party_keys.iter().map(move |k| (c, k)))
+            .collect();
+        for chunk in rows.chunks(ROWS_PER_INSERT) {
+            let mut query = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO case_party_keys (county, case_id, kind, hash) ",
+            );
+            query.push_values(chunk, |mut row, (c, (kind, hash))| {
+                row.push_bind(&c.county)
+                    .push_bind(c.id)
+                    .push_bind(*kind)
+                    .push_bind(hash);
+            });
+            query
+                .build()
+                .execute(&mut *self.0)
+                .await
+                .map_err(write_error)?;
+        }
+        Ok(())
+    }
+
+    async fn data_keys(&mut self) -> StoreResult<Vec<StoredKey>> {
+        let rows = sqlx::query("SELECT id, purpose, cipher, wrapped FROM data_keys ORDER BY id")
+            .fetch_all(&mut *self.0)
+            .await
+            .map_err(db_error)?;
+        rows.iter()
+            .map(|row| {
+                personal_data::stored_key_from_columns(
+                    row.try_get("id").map_err(db_error)?,
+                    &row.try_get::<String, _>("purpose").map_err(db_error)?,
+                    &row.try_get::<String, _>("cipher").map_err(db_error)?,
+                    row.try_get("wrapped").map_err(db_error)?,
+                )
+            })
+            .collect()
+    }
+
+    async fn insert_data_keys(&mut self, keys: &[StoredKey]) -> StoreResult<u64> {
+        let mut inserted = 0;
+        for key in keys {
+            inserted += sqlx::query(
+                "INSERT INTO data_keys (id, purpose, cipher, wrapped) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(i64::from(key.id))
+            .bind(key.purpose.as_str())
+            .bind(key.cipher.as_str())
+            .bind(&key.wrapped)
+            .execute(&mut *self.0)
+            .await
+            .map_err(db_error)?
+            .rows_affected();
+        }
+        Ok(inserted)
+    }
+
+    async fn update_data_keys(&mut self, keys: &[StoredKey]) -> StoreResult<()> {
+        for key in keys {
+            sqlx::query("UPDATE data_keys SET wrapped = $1 WHERE id = $2")
+                .bind(&key.wrapped)
+                .bind(i64::from(key.id))
+                .execute(&mut *self.0)
+                .await
+                .map_err(db_error)?;
+        }
+        Ok(())
+    }
 }
 
-fn decode_case(row: &SqliteRow) -> StoreResult<Case> {
+fn decode_case(row: &SqliteRow, keys: &Keyring) -> StoreResult<Case> {
     let data: String = row.try_get("data").map_err(db_error)?;
-    codec::from_json(&data)
+    codec::decode_case(&data, keys)
 }
 
 fn decode_unit(row: &SqliteRow) -> StoreResult<Unit> {
@@ -433,7 +533,8 @@ impl CaseReader for SqliteStore {
             .fetch_optional(&self.readers)
             .await
             .map_err(db_error)?;
-        row.as_ref().map(decode_case).transpose()
+        self.decoded(|keys| row.as_ref().map(|r| decode_case(r, keys)).transpose())
+            .await
     }
 
     async fn case_by_tracking_code(&self, code: &TrackingCode) -> StoreResult<Option<Case>> {
@@ -442,7 +543,8 @@ impl CaseReader for SqliteStore {
             .fetch_optional(&self.readers)
             .await
             .map_err(db_error)?;
-        row.as_ref().map(decode_case).transpose()
+        self.decoded(|keys| row.as_ref().map(|r| decode_case(r, keys)).transpose())
+            .await
     }
 
     async fn events(&self, id: CaseId) -> StoreResult<Vec<Event>> {
@@ -458,20 +560,24 @@ impl CaseReader for SqliteStore {
         .fetch_all(&self.readers)
         .await
         .map_err(db_error)?;
-        rows.iter()
-            .map(|row| {
-                let role: String = row.try_get("role").map_err(db_error)?;
-                let payload: String = row.try_get("payload").map_err(db_error)?;
-                EventColumns::decode(
-                    id.as_uuid(),
-                    row.try_get("sequence").map_err(db_error)?,
-                    from_ms(row.try_get("at").map_err(db_error)?)?,
-                    row.try_get("actor").map_err(db_error)?,
-                    &role,
-                    &payload,
-                )
-            })
-            .collect()
+        self.decoded(|keys| {
+            rows.iter()
+                .map(|row| {
+                    let role: String = row.try_get("role").map_err(db_error)?;
+                    let payload: String = row.try_get("payload").map_err(db_error)?;
+                    EventColumns::decode(
+                        id.as_uuid(),
+                        row.try_get("sequence").map_err(db_error)?,
+                        from_ms(row.try_get("at").map_err(db_error)?)?,
+                        row.try_get("actor").map_err(db_error)?,
+                        &role,
+                        &payload,
+                        keys,
+                    )
+                })
+                .collect()
+        })
+        .await
     }
 
     async fn list_cases(&self, filter: &CaseFilter, page: &PageRequest) -> StoreResult<Page<Case>> {
@@ -543,6 +649,14 @@ impl CaseReader for SqliteStore {
             }
             query.push(")");
         }
+        for (kind, hash) in codec::party_key_filters(filter, &self.keys.keyring()) {
+            query
+                .push(" AND (county, id) IN (SELECT county, case_id FROM case_party_keys WHERE kind = ")
+                .push_bind(kind)
+                .push(" AND hash = ")
+                .push_bind(hash)
+                .push(")");
+        }
         if let Some(now) = filter.overdue_at {
             query
                 .push(" AND due_at < ")
@@ -566,10 +680,9 @@ impl CaseReader for SqliteStore {
             .fetch_all(&self.readers)
             .await
             .map_err(db_error)?;
-        let mut items = rows
-            .iter()
-            .map(decode_case)
-            .collect::<StoreResult<Vec<_>>>()?;
+        let mut items: Vec<Case> = self
+            .decoded(|keys| rows.iter().map(|r| decode_case(r, keys)).collect())
+            .await?;
         let next = if items.len() > limit as usize {
             items.truncate(limit as usize);
             items.last().map(|c| c.id)
@@ -596,13 +709,14 @@ impl CaseReader for SqliteStore {
 impl CaseWriter for SqliteStore {
     async fn write_batch(&self, ops: Vec<WriteOp>) -> StoreResult<Vec<StoreResult<WriteReceipt>>> {
         let hash = self.audit_hash;
+        let keyring = self.keys.keyring();
         if all_reports(&ops) {
             let mut tx = self
                 .writer
                 .begin_with("BEGIN IMMEDIATE")
                 .await
                 .map_err(db_error)?;
-            match reports_together(&mut Tx(&mut tx), hash, &ops).await {
+            match reports_together(&mut Tx(&mut tx), hash, &keyring, &ops).await {
                 Ok(receipts) => {
                     tx.commit().await.map_err(db_error)?;
                     return Ok(receipts.into_iter().map(Ok).collect());
@@ -618,7 +732,7 @@ impl CaseWriter for SqliteStore {
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(db_error)?;
-        let results = apply_batch(&mut Tx(&mut tx), hash, ops).await?;
+        let results = apply_batch(&mut Tx(&mut tx), hash, &keyring, ops).await?;
         tx.commit().await.map_err(db_error)?;
         Ok(results)
     }
@@ -1086,6 +1200,39 @@ impl AuditStore for SqliteStore {
 
     fn audit_hash(&self) -> AuditHash {
         self.audit_hash
+    }
+}
+
+#[async_trait]
+impl KeyStore for SqliteStore {
+    async fn rotate_data_key(&self) -> StoreResult<u32> {
+        let mut tx = self
+            .writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(db_error)?;
+        let (id, change) = personal_data::rotate_data_key(&mut Tx(&mut tx), &self.keys).await?;
+        tx.commit().await.map_err(db_error)?;
+        change.apply_to(&self.keys);
+        Ok(id)
+    }
+
+    async fn rewrap_data_keys(&self, new_master: &MasterKey) -> StoreResult<usize> {
+        let mut tx = self
+            .writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(db_error)?;
+        let (count, change) =
+            personal_data::rewrap_keys(&mut Tx(&mut tx), &self.keys, new_master).await?;
+        tx.commit().await.map_err(db_error)?;
+        change.apply_to(&self.keys);
+        Ok(count)
+    }
+
+    async fn data_keys(&self) -> StoreResult<Vec<StoredKey>> {
+        let mut conn = self.readers.acquire().await.map_err(db_error)?;
+        Tx(&mut conn).data_keys().await
     }
 }
 

@@ -14,6 +14,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../migrations/0002_audit_log.sql"),
     ),
     (
+        "0003_personal_data",
+        include_str!("../migrations/0003_personal_data.sql"),
+    ),
+    (
         "0005_role_assignments",
         include_str!("../migrations/0005_role_assignments.sql"),
     ),

@@ -9,6 +9,7 @@ use crate::traits::StoreResult;
 use crate::write::{IdempotencyKey, WriteOp, WriteReceipt};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use hezhi_crypto::{Keyring, StoredKey};
 use hezhi_domain::{Case, CaseNumber, RegionCode, evolve, reported_event};
 use std::collections::BTreeMap;
 
@@ -38,6 +39,15 @@ pub trait WriteTx: Send {
     async fn replace_case_units(&mut self, case: &CaseColumns) -> StoreResult<()>;
     /// Records idempotency keys with the receipts they answer, many per statement.
     async fn insert_idempotency(&mut self, records: &[IdempotencyRow]) -> StoreResult<()>;
+    /// Inserts the `case_party_keys` rows of new cases (`CaseColumns::party_keys`).
+    async fn insert_party_keys(&mut self, cases: &[CaseColumns]) -> StoreResult<()>;
+
+    /// The stored personal-data keys, by id.
+    async fn data_keys(&mut self) -> StoreResult<Vec<StoredKey>>;
+    /// Inserts keys whose id is not taken yet and returns how many were inserted.
+    async fn insert_data_keys(&mut self, keys: &[StoredKey]) -> StoreResult<u64>;
+    /// Replaces the wrapped form of existing keys, by id.
+    async fn update_data_keys(&mut self, keys: &[StoredKey]) -> StoreResult<()>;
 
     /// Locks the heads of `chains` (sorted) until the transaction ends and returns those that
     /// exist; a chain without a head has no entries yet.
@@ -50,8 +60,8 @@ pub trait WriteTx: Send {
         heads: &[AuditHead],
     ) -> StoreResult<()>;
 
-    /// Inserts new cases with their report events and idempotency keys. A backend that can
-    /// do it in fewer round trips than three inserts overrides this.
+    /// Inserts new cases with their party keys, report events and idempotency keys. A
+    /// backend that can do it in fewer round trips than four inserts overrides this.
     async fn insert_reports(
         &mut self,
         cases: &[CaseColumns],
@@ -59,6 +69,7 @@ pub trait WriteTx: Send {
         keys: &[IdempotencyRow],
     ) -> StoreResult<()> {
         self.insert_cases(cases).await?;
+        self.insert_party_keys(cases).await?;
         self.insert_events(events).await?;
         if !keys.is_empty() {
             self.insert_idempotency(keys).await?;
@@ -88,6 +99,7 @@ pub struct IdempotencyRow {
 pub async fn apply_batch(
     tx: &mut dyn WriteTx,
     hash: AuditHash,
+    keys: &Keyring,
     ops: Vec<WriteOp>,
 ) -> StoreResult<Vec<StoreResult<WriteReceipt>>> {
     let creates: Vec<usize> = ops
@@ -100,7 +112,7 @@ pub async fn apply_batch(
     let mut audit = Vec::new();
     if creates.len() > 1 {
         tx.savepoint().await?;
-        match create_together(tx, creates.iter().map(|&i| &ops[i])).await {
+        match create_together(tx, keys, creates.iter().map(|&i| &ops[i])).await {
             Ok((receipts, records)) => {
                 tx.release_savepoint().await?;
                 for (&i, receipt) in creates.iter().zip(receipts) {
@@ -117,7 +129,7 @@ pub async fn apply_batch(
     }
     for (slot, op) in results.iter_mut().zip(ops) {
         if slot.is_none() {
-            *slot = Some(match apply_alone(tx, op).await? {
+            *slot = Some(match apply_alone(tx, keys, op).await? {
                 Ok((receipt, records)) => {
                     audit.extend(records);
                     Ok(receipt)
@@ -147,9 +159,10 @@ pub fn all_reports(ops: &[WriteOp]) -> bool {
 pub async fn reports_together(
     tx: &mut dyn WriteTx,
     hash: AuditHash,
+    keys: &Keyring,
     ops: &[WriteOp],
 ) -> StoreResult<Vec<WriteReceipt>> {
-    let (receipts, audit) = create_together(tx, ops.iter()).await?;
+    let (receipts, audit) = create_together(tx, keys, ops.iter()).await?;
     append_audit(tx, hash, audit).await?;
     Ok(receipts)
 }
@@ -157,6 +170,7 @@ pub async fn reports_together(
 /// Reports every case of `ops` (all `CreateCase`) with as few statements as possible.
 async fn create_together<'a>(
     tx: &mut dyn WriteTx,
+    keyring: &Keyring,
     ops: impl Iterator<Item = &'a WriteOp>,
 ) -> StoreResult<(Vec<WriteReceipt>, Vec<AuditRecord>)> {
     let ops: Vec<_> = ops.collect();
@@ -208,8 +222,8 @@ async fn create_together<'a>(
         );
         let case = evolve(None, &event)
             .ok_or_else(|| StoreError::Corrupt("a report did not make a case".into()))?;
-        let columns = CaseColumns::of(&case)?;
-        events.push(EventColumns::of(&columns.county, &event)?);
+        let columns = CaseColumns::of(&case, keyring)?;
+        events.push(EventColumns::of(&columns.county, &event, keyring)?);
         cases.push(columns);
         let receipt = WriteReceipt::of(&case);
         if let Some(key) = idempotency {
@@ -230,10 +244,11 @@ async fn create_together<'a>(
 /// Applies one op in its own savepoint; a refusal rolls back that op only.
 async fn apply_alone(
     tx: &mut dyn WriteTx,
+    keys: &Keyring,
     op: WriteOp,
 ) -> StoreResult<StoreResult<(WriteReceipt, Vec<AuditRecord>)>> {
     tx.savepoint().await?;
-    let result = apply_op(tx, op).await;
+    let result = apply_op(tx, keys, op).await;
     if result.is_ok() {
         tx.release_savepoint().await?;
     } else {
@@ -245,6 +260,7 @@ async fn apply_alone(
 
 async fn apply_op(
     tx: &mut dyn WriteTx,
+    keys: &Keyring,
     op: WriteOp,
 ) -> StoreResult<(WriteReceipt, Vec<AuditRecord>)> {
     let status = op.success_status();
@@ -264,9 +280,10 @@ async fn apply_op(
             let event = reported_event(id, number, tracking_code, *data, &actor, at);
             let case = evolve(None, &event)
                 .ok_or_else(|| StoreError::Corrupt("a report did not make a case".into()))?;
-            let columns = CaseColumns::of(&case)?;
+            let columns = CaseColumns::of(&case, keys)?;
             tx.insert_cases(std::slice::from_ref(&columns)).await?;
-            tx.insert_events(&[EventColumns::of(&columns.county, &event)?])
+            tx.insert_party_keys(std::slice::from_ref(&columns)).await?;
+            tx.insert_events(&[EventColumns::of(&columns.county, &event, keys)?])
                 .await?;
             let audit = event_audit_records(&case, std::slice::from_ref(&event));
             Ok((
@@ -280,7 +297,7 @@ async fn apply_op(
             case,
             idempotency,
         } => {
-            let columns = CaseColumns::of(&case)?;
+            let columns = CaseColumns::of(&case, keys)?;
             if !tx.update_case(&columns, expected_version).await? {
                 return Err(match tx.case_version(&columns.county, columns.id).await? {
                     None => StoreError::NotFound("case"),
@@ -293,7 +310,7 @@ async fn apply_op(
             let audit = event_audit_records(&case, &events);
             let events = events
                 .iter()
-                .map(|event| EventColumns::of(&columns.county, event))
+                .map(|event| EventColumns::of(&columns.county, event, keys))
                 .collect::<StoreResult<Vec<_>>>()?;
             tx.insert_events(&events).await?;
             tx.replace_case_units(&columns).await?;

@@ -1,11 +1,19 @@
 //! How domain values become column values and back, shared by both backends so that they
 //! store exactly the same thing.
+//!
+//! Parties' phones, ID numbers and addresses never reach a column in the clear: wherever a
+//! party is stored (the case projection, the `reported` event), each of those fields is
+//! replaced by its encryption under the current data key (`enc1:<key id>:…`), bound to the
+//! case, the party's place and the field, and decrypted again when read.
 
 use crate::error::StoreError;
+use crate::model::CaseFilter;
 use chrono::{DateTime, Utc};
-use hezhi_domain::{Case, CaseState, Event, EventKind, Role, UnitId, UserId};
+use hezhi_crypto::Keyring;
+use hezhi_domain::{Case, CaseState, Event, EventKind, Party, Role, UnitId, UserId};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 
 /// The snake_case name serde gives a unit enum variant (`in_progress`, `red`…).
 pub fn enum_name<T: Serialize>(value: &T) -> String {
@@ -32,6 +40,130 @@ pub fn open_state_names() -> Vec<String> {
         .collect()
 }
 
+/// The fields of a stored party that are personal data, encrypted at rest.
+pub const PERSONAL_FIELDS: [&str; 3] = ["phone", "id_number", "address"];
+
+/// The `kind` of a `case_party_keys` row for a phone number and for an ID number.
+pub const PARTY_KEY_PHONE: &str = "phone";
+pub const PARTY_KEY_ID_NUMBER: &str = "id_number";
+
+/// What an encrypted field is bound to: a value moved to another case, party or field does
+/// not decrypt.
+fn field_context(case_id: uuid::Uuid, party: usize, field: &str) -> String {
+    format!("{case_id}:parties[{party}].{field}")
+}
+
+/// Replaces the personal fields of each party in `parties` (a JSON array of parties) by
+/// their encryption.
+fn seal_parties(
+    parties: Option<&mut Value>,
+    case_id: uuid::Uuid,
+    keys: &Keyring,
+) -> Result<(), StoreError> {
+    let Some(parties) = parties.and_then(Value::as_array_mut) else {
+        return Ok(());
+    };
+    for (index, party) in parties.iter_mut().enumerate() {
+        for field in PERSONAL_FIELDS {
+            if let Some(value) = party.get_mut(field)
+                && let Some(text) = value.as_str()
+            {
+                *value = Value::String(keys.encrypt(text, &field_context(case_id, index, field))?);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Decrypts what [`seal_parties`] encrypted. A value without the `enc1:` mark was written
+/// before encryption at rest and is read as it is.
+fn open_parties(
+    parties: Option<&mut Value>,
+    case_id: uuid::Uuid,
+    keys: &Keyring,
+) -> Result<(), StoreError> {
+    let Some(parties) = parties.and_then(Value::as_array_mut) else {
+        return Ok(());
+    };
+    for (index, party) in parties.iter_mut().enumerate() {
+        for field in PERSONAL_FIELDS {
+            if let Some(value) = party.get_mut(field)
+                && let Some(text) = value.as_str()
+                && Keyring::is_sealed(text)
+            {
+                *value = Value::String(keys.decrypt(text, &field_context(case_id, index, field))?);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn to_value<T: Serialize>(value: &T) -> Result<Value, StoreError> {
+    serde_json::to_value(value).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn from_value<T: DeserializeOwned>(value: Value) -> Result<T, StoreError> {
+    serde_json::from_value(value).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// The case projection as stored in `data`, personal data encrypted.
+pub fn encode_case(case: &Case, keys: &Keyring) -> Result<String, StoreError> {
+    let mut value = to_value(case)?;
+    seal_parties(value.pointer_mut("/parties"), case.id.as_uuid(), keys)?;
+    to_json(&value)
+}
+
+/// A case projection from its stored `data`.
+pub fn decode_case(data: &str, keys: &Keyring) -> Result<Case, StoreError> {
+    let mut value: Value = from_json(data)?;
+    let id: uuid::Uuid = from_value(value["id"].clone())?;
+    open_parties(value.pointer_mut("/parties"), id, keys)?;
+    from_value(value)
+}
+
+/// The keyed hashes under which a person's cases are found: one per distinct phone and ID
+/// number of the case's parties, as `(kind, hash)`.
+pub fn party_keys(parties: &[Party], keys: &Keyring) -> Vec<(&'static str, String)> {
+    let mut found: Vec<(&'static str, String)> = parties
+        .iter()
+        .flat_map(|p| {
+            let phone = p.phone.as_ref().map(|v| {
+                (
+                    PARTY_KEY_PHONE,
+                    keys.lookup_hash(PARTY_KEY_PHONE, v.as_str()),
+                )
+            });
+            let id_number = p.id_number.as_ref().map(|v| {
+                (
+                    PARTY_KEY_ID_NUMBER,
+                    keys.lookup_hash(PARTY_KEY_ID_NUMBER, v.as_str()),
+                )
+            });
+            phone.into_iter().chain(id_number)
+        })
+        .collect();
+    found.sort();
+    found.dedup();
+    found
+}
+
+/// The `(kind, hash)` pairs a case must have among its party keys to match `filter`.
+pub fn party_key_filters(filter: &CaseFilter, keys: &Keyring) -> Vec<(&'static str, String)> {
+    let phone = filter.party_phone.as_ref().map(|v| {
+        (
+            PARTY_KEY_PHONE,
+            keys.lookup_hash(PARTY_KEY_PHONE, v.as_str()),
+        )
+    });
+    let id_number = filter.party_id_number.as_ref().map(|v| {
+        (
+            PARTY_KEY_ID_NUMBER,
+            keys.lookup_hash(PARTY_KEY_ID_NUMBER, v.as_str()),
+        )
+    });
+    phone.into_iter().chain(id_number).collect()
+}
+
 /// The indexed columns of a case row; the whole projection goes into `data`.
 #[derive(Debug)]
 pub struct CaseColumns {
@@ -52,10 +184,12 @@ pub struct CaseColumns {
     pub data: String,
     /// The units of the current assignment: `(unit, "lead" | "supporting")`.
     pub units: Vec<(uuid::Uuid, &'static str)>,
+    /// The rows of `case_party_keys`: `(kind, keyed hash)`.
+    pub party_keys: Vec<(&'static str, String)>,
 }
 
 impl CaseColumns {
-    pub fn of(case: &Case) -> Result<Self, StoreError> {
+    pub fn of(case: &Case, keys: &Keyring) -> Result<Self, StoreError> {
         let units = case
             .assignment
             .iter()
@@ -82,8 +216,9 @@ impl CaseColumns {
             version: i64::from(case.version),
             reported_at: case.reported_at,
             updated_at: case.updated_at,
-            data: to_json(case)?,
+            data: encode_case(case, keys)?,
             units,
+            party_keys: party_keys(&case.data.parties, keys),
         })
     }
 }
@@ -102,7 +237,15 @@ pub struct EventColumns {
 }
 
 impl EventColumns {
-    pub fn of(county: &str, event: &Event) -> Result<Self, StoreError> {
+    pub fn of(county: &str, event: &Event, keys: &Keyring) -> Result<Self, StoreError> {
+        let mut payload = to_value(&event.kind)?;
+        if let EventKind::Reported { .. } = event.kind {
+            seal_parties(
+                payload.pointer_mut("/case/parties"),
+                event.case_id.as_uuid(),
+                keys,
+            )?;
+        }
         Ok(Self {
             county: county.to_owned(),
             case_id: event.case_id.as_uuid(),
@@ -111,7 +254,7 @@ impl EventColumns {
             at: event.at,
             actor: event.actor.as_uuid(),
             role: event.role.as_str(),
-            payload: to_json(&event.kind)?,
+            payload: to_json(&payload)?,
         })
     }
 
@@ -123,8 +266,13 @@ impl EventColumns {
         actor: uuid::Uuid,
         role: &str,
         payload: &str,
+        keys: &Keyring,
     ) -> Result<Event, StoreError> {
-        let kind: EventKind = from_json(payload)?;
+        let mut payload: Value = from_json(payload)?;
+        if payload["type"] == "reported" {
+            open_parties(payload.pointer_mut("/case/parties"), case_id, keys)?;
+        }
+        let kind: EventKind = from_value(payload)?;
         Ok(Event {
             case_id: hezhi_domain::CaseId::from_uuid(case_id),
             sequence: u32::try_from(sequence).map_err(|e| StoreError::Corrupt(e.to_string()))?,

@@ -69,7 +69,27 @@ pub const SCENARIOS: &[(&str, Scenario)] = &[
     ("categories_upsert_and_read_back", |s| {
         Box::pin(categories(s))
     }),
+    (
+        "cases_are_found_by_a_party_phone_or_id_number_within_the_filter",
+        |s| Box::pin(party_lookup(s)),
+    ),
+    (
+        "a_rotated_data_key_encrypts_new_writes_and_old_values_still_read",
+        |s| Box::pin(rotated_data_key(s)),
+    ),
+    (
+        "rewrapping_the_keys_under_a_new_master_key_keeps_every_value_readable",
+        |s| Box::pin(rewrapped_keys(s)),
+    ),
 ];
+
+/// Keys for a test store: a fresh random master key, AES-256-GCM.
+pub fn test_keys() -> crate::PersonalDataKeys {
+    crate::PersonalDataKeys::new(
+        crate::MasterKey::generate().expect("randomness"),
+        crate::Cipher::Aes256Gcm,
+    )
+}
 
 /// Runs every scenario in order against `store`, which must start empty.
 pub async fn run_all(store: Arc<dyn Store>) {
@@ -134,8 +154,11 @@ fn next_random() -> u64 {
 }
 
 fn create_op(region: &str, category: &str, when: DateTime<Utc>) -> WriteOp {
+    create_op_with(new_case(region, category, "楼上漏水"), when)
+}
+
+fn create_op_with(data: NewCase, when: DateTime<Utc>) -> WriteOp {
     let random = next_random();
-    let data = new_case(region, category, "楼上漏水");
     WriteOp::CreateCase {
         id: CaseId::compose(
             u64::try_from(when.timestamp_millis()).expect("after 1970") + random % 1000,
@@ -945,4 +968,257 @@ async fn audit_chains(store: Arc<dyn Store>) {
             .expect("chain");
         verify_chain(&head.chain, &entries, Some(head)).unwrap_or_else(|tamper| panic!("{tamper}"));
     }
+}
+
+// ---- personal data --------------------------------------------------------------------
+
+fn party(
+    role: PartyRole,
+    name: &str,
+    phone: Option<&str>,
+    id: Option<&str>,
+    address: Option<&str>,
+) -> Party {
+    Party::parse(role, name, phone, id, address).expect("party")
+}
+
+/// Personal data that [`report_known_personal_data`] stores and that must appear nowhere in
+/// the database in the clear: phones, ID numbers, addresses.
+pub const KNOWN_PERSONAL_DATA: &[&str] = &[
+    "13912345678",
+    "18605371234",
+    "370811198507071231",
+    "370812197001014565",
+    "幸福里小区7号楼302室",
+    "兖州区鼓楼街道建设路88号",
+];
+
+/// Reports cases whose parties carry [`KNOWN_PERSONAL_DATA`] (one alone, one in a batch,
+/// one taken through a command so that its projection is rewritten), for a backend's test
+/// to look for them in its raw storage.
+pub async fn report_known_personal_data(store: &Arc<dyn Store>) {
+    let with_parties = |region: &str, parties: Vec<Party>| NewCase {
+        parties,
+        ..new_case(region, "neighbour", "宅基地纠纷")
+    };
+    let first = with_parties(
+        "370811002001",
+        vec![
+            party(
+                PartyRole::Applicant,
+                "王某某",
+                Some("13912345678"),
+                Some("370811198507071231"),
+                Some("幸福里小区7号楼302室"),
+            ),
+            party(
+                PartyRole::Respondent,
+                "赵某某",
+                Some("18605371234"),
+                None,
+                None,
+            ),
+        ],
+    );
+    let second = with_parties(
+        "370812001001",
+        vec![party(
+            PartyRole::Applicant,
+            "孙某某",
+            None,
+            Some("370812197001014565"),
+            Some("兖州区鼓楼街道建设路88号"),
+        )],
+    );
+    let alone = create(store, create_op_with(first.clone(), at(20, 9))).await;
+    let results = store
+        .write_batch(vec![
+            create_op_with(second.clone(), at(20, 10)),
+            create_op_with(first, at(20, 10)),
+        ])
+        .await
+        .expect("transaction");
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    run(
+        store,
+        &alone,
+        Command::Accept { note: None },
+        &dispatcher(),
+        at(20, 11),
+    )
+    .await
+    .expect("accept");
+    let read = store.case(alone.id).await.expect("read").expect("case");
+    assert_eq!(
+        read.data.parties[0].phone.as_ref().map(|p| p.as_str()),
+        Some("13912345678")
+    );
+    assert_eq!(
+        read.data.parties[0].address.as_deref(),
+        Some("幸福里小区7号楼302室")
+    );
+    let events = store.events(alone.id).await.expect("events");
+    let hezhi_domain::EventKind::Reported { case, .. } = &events[0].kind else {
+        panic!("the first event is the report");
+    };
+    assert_eq!(
+        case.parties, read.data.parties,
+        "the report keeps the parties in full"
+    );
+}
+
+async fn party_lookup(store: Arc<dyn Store>) {
+    let phone = "13700001111";
+    let id_number = "370811200112310023";
+    let person = |phone: Option<&str>, id: Option<&str>| {
+        vec![party(
+            PartyRole::Applicant,
+            "李某某",
+            phone,
+            id,
+            Some("南张村5排1号"),
+        )]
+    };
+    let in_town = create(
+        &store,
+        create_op_with(
+            NewCase {
+                parties: person(Some(phone), Some(id_number)),
+                ..new_case("370811002001", "neighbour", "邻里纠纷")
+            },
+            at(21, 9),
+        ),
+    )
+    .await;
+    // The same person, written with another spelling of the number, in the next county.
+    let elsewhere = create(
+        &store,
+        create_op_with(
+            NewCase {
+                parties: person(Some("+86 137-0000-1111"), None),
+                ..new_case("370812001001", "labour", "欠薪")
+            },
+            at(21, 10),
+        ),
+    )
+    .await;
+    let someone_else = create(
+        &store,
+        create_op_with(
+            NewCase {
+                parties: person(Some("13700002222"), None),
+                ..new_case("370811002001", "neighbour", "噪音")
+            },
+            at(21, 11),
+        ),
+    )
+    .await;
+    let found = |filter: CaseFilter| {
+        let store = Arc::clone(&store);
+        async move {
+            store
+                .list_cases(
+                    &filter,
+                    &PageRequest {
+                        after: None,
+                        limit: 200,
+                    },
+                )
+                .await
+                .expect("list")
+                .items
+                .into_iter()
+                .map(|c| c.id)
+                .collect::<Vec<_>>()
+        }
+    };
+    let by_phone = CaseFilter {
+        party_phone: Some(hezhi_domain::Phone::parse(phone).expect("phone")),
+        ..CaseFilter::default()
+    };
+    assert_eq!(
+        found(by_phone.clone()).await,
+        vec![elsewhere.id, in_town.id]
+    );
+    assert_eq!(
+        found(CaseFilter {
+            region: Some(code("370811")),
+            ..by_phone.clone()
+        })
+        .await,
+        vec![in_town.id],
+        "the other filters still apply"
+    );
+    let by_id = CaseFilter {
+        party_id_number: Some(hezhi_domain::IdNumber::parse(id_number).expect("id")),
+        ..CaseFilter::default()
+    };
+    assert_eq!(found(by_id.clone()).await, vec![in_town.id]);
+    assert_eq!(
+        found(CaseFilter {
+            party_phone: by_phone.party_phone.clone(),
+            ..by_id
+        })
+        .await,
+        vec![in_town.id],
+        "both identifiers must match"
+    );
+    let nobody = CaseFilter {
+        party_phone: Some(hezhi_domain::Phone::parse("13700003333").expect("phone")),
+        ..CaseFilter::default()
+    };
+    assert!(found(nobody).await.is_empty());
+    assert!(!found(CaseFilter::default()).await.is_empty());
+    let _ = someone_else;
+}
+
+async fn rotated_data_key(store: Arc<dyn Store>) {
+    let before = create(&store, create_op("370811002001", "neighbour", at(22, 9))).await;
+    let keys = store.data_keys().await.expect("keys");
+    let rotated = store.rotate_data_key().await.expect("rotate");
+    assert!(
+        keys.iter().all(|k| k.id < rotated),
+        "the new key has the highest id"
+    );
+    let after = create(&store, create_op("370811002001", "neighbour", at(22, 10))).await;
+    // The older case is rewritten with the new key; its history keeps the old one.
+    let accepted = run(
+        &store,
+        &before,
+        Command::Accept { note: None },
+        &dispatcher(),
+        at(22, 11),
+    )
+    .await
+    .expect("accept");
+    for case in [&before, &after] {
+        let read = store.case(case.id).await.expect("read").expect("case");
+        assert_eq!(read.data.parties, case.data.parties);
+        let events = store.events(case.id).await.expect("events");
+        assert!(!events.is_empty());
+    }
+    assert_eq!(accepted.version, 2);
+    assert_eq!(store.data_keys().await.expect("keys").len(), keys.len() + 1);
+}
+
+async fn rewrapped_keys(store: Arc<dyn Store>) {
+    let case = create(&store, create_op("370811002001", "neighbour", at(23, 9))).await;
+    let before = store.data_keys().await.expect("keys");
+    let new = crate::MasterKey::generate().expect("randomness");
+    let count = store.rewrap_data_keys(&new).await.expect("rewrap");
+    assert_eq!(count, before.len());
+    let after = store.data_keys().await.expect("keys");
+    assert_eq!(after.len(), before.len());
+    for (old, new) in before.iter().zip(&after) {
+        assert_eq!(
+            (old.id, old.purpose, old.cipher),
+            (new.id, new.purpose, new.cipher)
+        );
+        assert_ne!(old.wrapped, new.wrapped);
+    }
+    crate::Keyring::open(&new, &after).expect("the new master key opens the stored keys");
+    let read = store.case(case.id).await.expect("read").expect("case");
+    assert_eq!(read.data.parties, case.data.parties);
+    // Writing goes on with the same data key.
+    create(&store, create_op("370811002001", "neighbour", at(23, 10))).await;
 }

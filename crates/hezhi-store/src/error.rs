@@ -29,4 +29,8 @@ pub enum StoreError {
 
     #[error("database error: {0}")]
     Database(String),
+
+    /// The keys of personal data do not open, or a value does not decrypt.
+    #[error(transparent)]
+    Keys(#[from] hezhi_crypto::CryptoError),
 }

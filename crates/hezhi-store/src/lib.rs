@@ -6,6 +6,7 @@ pub mod codec;
 pub mod error;
 pub mod group_commit;
 pub mod model;
+pub mod personal_data;
 pub mod traits;
 pub mod write;
 
@@ -21,6 +22,8 @@ pub use audit::{
 };
 pub use error::StoreError;
 pub use group_commit::{GroupCommit, GroupCommitConfig};
+pub use hezhi_crypto::{Cipher, CryptoError, KeyPurpose, Keyring, MasterKey, StoredKey};
 pub use model::*;
+pub use personal_data::PersonalDataKeys;
 pub use traits::*;
 pub use write::*;

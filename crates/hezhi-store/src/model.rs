@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use hezhi_domain::{
-    Actor, AssignmentId, CaseKind, CaseState, CategoryCode, Principal, RegionCode, RegionLevel,
-    Role, UnitId, UnitKind, UnitSnapshot, Urgency, UserId,
+    Actor, AssignmentId, CaseKind, CaseState, CategoryCode, IdNumber, Phone, Principal, RegionCode,
+    RegionLevel, Role, UnitId, UnitKind, UnitSnapshot, Urgency, UserId,
 };
 use serde::{Deserialize, Serialize};
 
@@ -117,6 +117,10 @@ pub struct CaseFilter {
     /// The reader's scopes: only cases inside at least one of them. `None` means no scope
     /// restriction (the caller has already decided); `Some(vec![])` matches nothing.
     pub scopes: Option<Vec<ListScope>>,
+    /// Only cases with a party of this phone number (matched by keyed hash, never stored).
+    pub party_phone: Option<Phone>,
+    /// Only cases with a party of this ID number (matched by keyed hash, never stored).
+    pub party_id_number: Option<IdNumber>,
 }
 
 /// One scope a list is restricted to, as SQL can test it.

@@ -9,6 +9,7 @@ use crate::model::{
 use crate::write::{IdempotencyRecord, WriteOp, WriteReceipt};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use hezhi_crypto::{MasterKey, StoredKey};
 use hezhi_domain::{
     AssignmentId, Case, CaseId, CaseKind, CategoryCode, Event, RegionCode, TrackingCode, UnitId,
     UserId,
@@ -103,10 +104,31 @@ pub trait AuditStore: Send + Sync {
     fn audit_hash(&self) -> AuditHash;
 }
 
+/// The keys of personal data (see `hezhi_crypto`): what an operator does to them.
+#[async_trait]
+pub trait KeyStore: Send + Sync {
+    /// Adds a data key under the configured cipher; this store encrypts new values with it
+    /// from now on (other processes when they restart). Returns its id.
+    async fn rotate_data_key(&self) -> StoreResult<u32>;
+    /// Wraps every stored key under `new_master` instead of the master key the store was
+    /// opened with; from then on the database opens only with `new_master`. Returns how many
+    /// keys were re-wrapped. No encrypted value is rewritten.
+    async fn rewrap_data_keys(&self, new_master: &MasterKey) -> StoreResult<usize>;
+    /// The stored keys, wrapped, by id.
+    async fn data_keys(&self) -> StoreResult<Vec<StoredKey>>;
+}
+
 /// Everything a backend provides. The binary picks a backend once and hands an
 /// `Arc<dyn Store>` to the rest.
 pub trait Store:
-    CaseReader + CaseWriter + RegionStore + CategoryStore + UnitStore + UserStore + AuditStore
+    CaseReader
+    + CaseWriter
+    + RegionStore
+    + CategoryStore
+    + UnitStore
+    + UserStore
+    + AuditStore
+    + KeyStore
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

@@ -64,8 +64,8 @@ impl From<AppError> for ApiError {
         let status = match &error {
             AppError::Domain(e) => domain_status(e),
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::VersionRequired => StatusCode::PRECONDITION_REQUIRED,
             AppError::VersionMismatch { .. } => StatusCode::PRECONDITION_FAILED,
             AppError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,

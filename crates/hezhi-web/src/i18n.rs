@@ -67,6 +67,14 @@ pub fn error_message(code: &str, lang: Lang) -> Option<&'static str> {
             "Not allowed in the case's current state",
         ),
         "forbidden" => ("您无权进行此操作", "You may not do this"),
+        "audit_not_permitted" => (
+            "只有审计员可以查询审计日志",
+            "Only an auditor may search the audit log",
+        ),
+        "personal_data_not_permitted" => (
+            "您的角色无权查看当事人的完整个人信息",
+            "Your role may not see parties' personal data in full",
+        ),
         "unit_not_responsible" => (
             "该单位不负责此事件所在区域或类型",
             "The unit is not responsible for the case's region or category",

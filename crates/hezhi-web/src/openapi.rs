@@ -152,6 +152,10 @@ pub fn document() -> Value {
                         { "name": "urgency", "in": "query", "schema": { "$ref": "#/components/schemas/Urgency" } },
                         { "name": "unit", "in": "query", "schema": { "type": "string", "format": "uuid" } },
                         { "name": "overdue", "in": "query", "schema": { "type": "boolean" } },
+                        { "name": "party_phone", "in": "query", "schema": { "type": "string" },
+                          "description": "Only cases with a party of this mobile number (exact; matched by keyed hash, the number is never stored in the clear)" },
+                        { "name": "party_id_number", "in": "query", "schema": { "type": "string" },
+                          "description": "Only cases with a party of this resident ID number (exact; matched by keyed hash)" },
                         { "name": "cursor", "in": "query", "schema": { "type": "string", "format": "uuid" }, "description": "`next_cursor` of the previous page" },
                         { "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 200, "default": 50 } }
                     ],
@@ -186,6 +190,25 @@ pub fn document() -> Value {
                             "type": "object", "properties": { "items": { "type": "array",
                                 "items": { "$ref": "#/components/schemas/Event" } } } } } } },
                         "401": auth_errors["401"], "404": auth_errors["404"]
+                    }
+                }
+            },
+            "/cases/{id}/reveal": {
+                "post": {
+                    "summary": "The parties' personal data in the clear (查看当事人完整信息); audited",
+                    "description": "For intake clerks, dispatchers, unit handlers and mediators, on a case they may read. The reveal is written to the audit log (action `personal_data_revealed`, with the reason) before the answer is sent; the answer is not to be cached.",
+                    "parameters": [id_param],
+                    "requestBody": { "required": true, "content": { "application/json": {
+                        "schema": { "$ref": "#/components/schemas/RevealRequest" } } } },
+                    "responses": {
+                        "200": { "description": "The parties in the clear", "headers": { "Cache-Control": { "schema": { "type": "string", "const": "no-store" } } },
+                            "content": { "application/json": { "schema": { "$ref": "#/components/schemas/RevealedParties" } } } },
+                        "400": error_response("Invalid JSON"),
+                        "401": auth_errors["401"],
+                        "403": error_response("The caller's role may not see personal data (`personal_data_not_permitted`)"),
+                        "404": auth_errors["404"],
+                        "415": error_response("Content type is not application/json"),
+                        "422": error_response("The reason is missing, empty or over 200 characters")
                     }
                 }
             },
@@ -441,11 +464,23 @@ pub fn document() -> Value {
                     "due_at": { "type": ["string", "null"], "format": "date-time" }, "overdue": { "type": "boolean" },
                     "reported_at": { "type": "string", "format": "date-time" },
                     "updated_at": { "type": "string", "format": "date-time" }, "version": { "type": "integer" } } },
-                "Case": { "type": "object", "description": "The case projection; parties' phone and ID numbers masked.",
+                "Party": { "type": "object", "required": ["role", "name"], "properties": {
+                    "role": enum_schema(&["applicant", "respondent", "third_party"]),
+                    "name": { "type": "string" },
+                    "phone": { "type": ["string", "null"] },
+                    "id_number": { "type": ["string", "null"] },
+                    "address": { "type": ["string", "null"] } } },
+                "RevealRequest": { "type": "object", "additionalProperties": false, "required": ["reason"], "properties": {
+                    "reason": { "type": "string", "minLength": 1, "maxLength": 200, "description": "Why the caller needs the data; kept in the audit log" } } },
+                "RevealedParties": { "type": "object", "required": ["case", "parties"], "properties": {
+                    "case": { "type": "string", "format": "uuid" },
+                    "parties": { "type": "array", "items": { "$ref": "#/components/schemas/Party" } } } },
+                "Case": { "type": "object", "description": "The case projection; parties' phones, ID numbers and addresses masked (`138****1234`, `370811********1234`); see /cases/{id}/reveal.",
                     "properties": {
                         "id": { "type": "string", "format": "uuid" }, "number": { "type": "string" },
                         "tracking_code": { "type": "string" }, "state": { "$ref": "#/components/schemas/CaseState" },
                         "version": { "type": "integer" }, "overdue": { "type": "boolean" },
+                        "parties": { "type": "array", "items": { "$ref": "#/components/schemas/Party" } },
                         "assignment": { "type": "object" }, "due_at": { "type": "string", "format": "date-time" } } },
                 "Event": { "type": "object", "required": ["case_id", "sequence", "at", "actor", "role", "type"], "properties": {
                     "case_id": { "type": "string", "format": "uuid" }, "sequence": { "type": "integer" },

@@ -340,6 +340,15 @@ impl Fresh {
     }
 }
 
+/// A throwaway master key for a bench database, which is deleted afterwards: personal data
+/// is encrypted as in production, so the figures include it.
+fn bench_keys() -> anyhow::Result<hezhi_store::PersonalDataKeys> {
+    Ok(hezhi_store::PersonalDataKeys::new(
+        hezhi_store::MasterKey::generate()?,
+        hezhi_store::Cipher::default(),
+    ))
+}
+
 impl EngineBench<'_> {
     async fn fresh(&self) -> anyhow::Result<Fresh> {
         match self.engine {
@@ -349,7 +358,7 @@ impl EngineBench<'_> {
                     .tempdir()
                     .context("creating a temporary directory")?;
                 let path: PathBuf = dir.path().join("hezhi.db");
-                let store = SqliteStore::open(&path)
+                let store = SqliteStore::open(&path, &bench_keys()?)
                     .await
                     .with_context(|| format!("opening {}", path.display()))?;
                 Ok(Fresh::Sqlite {
@@ -364,7 +373,7 @@ impl EngineBench<'_> {
                     self.fixture.run_tag,
                     hex(&random_bytes(3)?)
                 );
-                let store = PostgresStore::connect_fresh_schema(url, &schema)
+                let store = PostgresStore::connect_fresh_schema(url, &schema, &bench_keys()?)
                     .await
                     .with_context(|| format!("creating schema {schema} at {}", redact(url)))?;
                 Ok(Fresh::Postgres {

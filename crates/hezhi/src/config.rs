@@ -3,6 +3,7 @@
 
 use anyhow::{Context, bail};
 use hezhi_store::AuditHash;
+use hezhi_store::{Cipher, MasterKey};
 use serde::Deserialize;
 use std::fmt;
 use std::net::SocketAddr;
@@ -24,6 +25,12 @@ pub struct Config {
     pub audit_hash: AuditHash,
     /// How long the audit log is kept, in days; at least [`MIN_AUDIT_RETENTION_DAYS`].
     pub audit_retention_days: u32,
+    /// The master key of personal data (base64 of 32 bytes). A secret: never logged. Unset
+    /// with SQLite, `DATA_DIR/master.key` is used (and created on first use); PostgreSQL
+    /// needs it set.
+    pub personal_data_key: Option<String>,
+    /// The cipher of new data keys: `aes-256-gcm` (default) or `sm4-gcm`.
+    pub personal_data_cipher: String,
 }
 
 /// The shortest audit retention accepted: 180 days, as the Cybersecurity Law (art. 21)
@@ -39,6 +46,8 @@ impl Default for Config {
             log: "info".into(),
             audit_hash: AuditHash::Sha256,
             audit_retention_days: 365,
+            personal_data_key: None,
+            personal_data_cipher: Cipher::default().as_str().into(),
         }
     }
 }
@@ -56,6 +65,11 @@ impl fmt::Debug for Config {
             .field("log", &self.log)
             .field("audit_hash", &self.audit_hash)
             .field("audit_retention_days", &self.audit_retention_days)
+            .field(
+                "personal_data_key",
+                &self.personal_data_key.as_ref().map(|_| "<redacted>"),
+            )
+            .field("personal_data_cipher", &self.personal_data_cipher)
             .finish()
     }
 }
@@ -84,6 +98,16 @@ audit_hash = "sha256"
 
 # How many days the audit log is kept (HEZHI_AUDIT_RETENTION_DAYS); at least 180.
 audit_retention_days = 365
+
+# Parties' ID numbers, phones and addresses are encrypted at rest. The master key (base64 of
+# 32 random bytes, e.g. from `hezhi keys generate`) wraps the keys that encrypt them; keep it
+# out of the database and its backups (HEZHI_PERSONAL_DATA_KEY). Unset with SQLite, the key
+# in DATA_DIR/master.key is used, created on first start; PostgreSQL needs it set, e.g.
+# personal_data_key = "…"
+
+# Cipher of new data keys (HEZHI_PERSONAL_DATA_CIPHER): "aes-256-gcm" or "sm4-gcm" (SM4,
+# GB/T 32907). Changing it takes effect with `hezhi keys rotate-data-key`; old keys still read.
+personal_data_cipher = "aes-256-gcm"
 "#;
 
 impl Config {
@@ -121,6 +145,12 @@ impl Config {
                 .parse()
                 .with_context(|| format!("HEZHI_AUDIT_RETENTION_DAYS={days}"))?;
         }
+        if let Some(key) = env("HEZHI_PERSONAL_DATA_KEY") {
+            config.personal_data_key = Some(key);
+        }
+        if let Some(cipher) = env("HEZHI_PERSONAL_DATA_CIPHER") {
+            config.personal_data_cipher = cipher;
+        }
         config.check()?;
         Ok(config)
     }
@@ -137,7 +167,20 @@ impl Config {
                 self.audit_retention_days
             );
         }
+        self.cipher()?;
+        if let Some(key) = &self.personal_data_key {
+            MasterKey::from_base64(key).context("personal_data_key")?;
+        }
         Ok(())
+    }
+
+    pub fn cipher(&self) -> anyhow::Result<Cipher> {
+        Cipher::parse(&self.personal_data_cipher).context("personal_data_cipher")
+    }
+
+    /// Where the master key lives when none is configured (SQLite only).
+    pub fn master_key_path(&self) -> PathBuf {
+        self.data_dir.join("master.key")
     }
 
     pub fn sqlite_path(&self) -> PathBuf {
@@ -163,6 +206,9 @@ mod tests {
         assert_eq!(parsed.log, default.log);
         assert_eq!(parsed.audit_hash, default.audit_hash);
         assert_eq!(parsed.audit_retention_days, default.audit_retention_days);
+        assert_eq!(parsed.personal_data_key, None);
+        assert_eq!(parsed.personal_data_cipher, default.personal_data_cipher);
+        assert_eq!(parsed.cipher().expect("cipher"), Cipher::Aes256Gcm);
     }
 
     #[test]
@@ -182,16 +228,29 @@ mod tests {
     }
 
     #[test]
+    fn a_bad_cipher_or_master_key_is_refused() {
+        let sm4: Config = toml::from_str("personal_data_cipher = \"sm4-gcm\"").expect("parses");
+        assert_eq!(sm4.cipher().expect("cipher"), Cipher::Sm4Gcm);
+        let des: Config = toml::from_str("personal_data_cipher = \"des\"").expect("parses");
+        assert!(des.check().is_err());
+        let short: Config = toml::from_str("personal_data_key = \"c2hvcnQ=\"").expect("parses");
+        assert!(short.check().is_err());
+    }
+
+    #[test]
     fn unknown_keys_are_refused() {
         assert!(toml::from_str::<Config>("data_dri = \"x\"").is_err());
     }
 
     #[test]
-    fn debug_output_hides_the_database_url() {
+    fn debug_output_hides_the_database_url_and_the_master_key() {
         let config = Config {
             database_url: Some("postgres://u:secret@h/db".into()),
+            personal_data_key: Some("c2VjcmV0LWtleS1tYXRlcmlhbC0zMi1ieXRlcy0hISE=".into()),
             ..Config::default()
         };
-        assert!(!format!("{config:?}").contains("secret"));
+        let debug = format!("{config:?}");
+        assert!(!debug.contains("secret"));
+        assert!(!debug.contains("c2VjcmV0"));
     }
 }

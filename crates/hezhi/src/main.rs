@@ -5,6 +5,7 @@ mod backend;
 mod bench;
 mod config;
 mod import;
+mod keys;
 mod samples;
 mod seed;
 mod serve;
@@ -77,6 +78,9 @@ enum CommandLine {
     /// Load demonstration data.
     #[command(subcommand)]
     Seed(SeedCommand),
+    /// The keys that encrypt personal data: generate, list, rotate, re-wrap.
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
     /// Measure durable write throughput on SQLite and PostgreSQL.
     Bench(bench::BenchArgs),
 }
@@ -377,6 +381,7 @@ async fn main() -> anyhow::Result<()> {
             print!("{summary}");
             Ok(())
         }
+        CommandLine::Keys(command) => keys::run(&config, command).await,
         CommandLine::Bench(args) => bench::run(args).await,
     }
 }

@@ -6,7 +6,7 @@ use hezhi_app::{App, SystemClock};
 use std::sync::Arc;
 
 pub async fn run(config: &Config, demo: bool) -> anyhow::Result<()> {
-    let store = backend::open(config).await?;
+    let (store, key_source) = backend::open_with_key_source(config).await?;
     if demo && store.count_cases_and_events().await?.0 == 0 {
         let summary = seed::demo(Arc::clone(&store), config).await?;
         eprint!("{summary}");
@@ -21,6 +21,9 @@ pub async fn run(config: &Config, demo: bool) -> anyhow::Result<()> {
         backend::describe(config)
     );
     eprintln!("  health:  http://{address}/healthz");
+    eprintln!(
+        "  personal data: encrypted at rest; master key from {key_source} (back it up apart from the database)"
+    );
     eprintln!("  API:     http://{address}/api/v1/openapi.json");
     eprintln!(
         "  a token: hezhi user add NAME --role dispatcher --region CODE   (printed once; send it as `Authorization: Bearer TOKEN`)"

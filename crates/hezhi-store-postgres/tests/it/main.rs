@@ -4,13 +4,17 @@
 //! Tests that need a server read `HEZHI_TEST_PG_URL`; each one works in a schema of its own.
 
 mod concurrency;
+mod personal_data;
 mod schema;
 mod tamper;
 
-use hezhi_store::Store;
+use hezhi_store::{PersonalDataKeys, Store};
 use hezhi_store_postgres::PostgresStore;
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
+
+/// One master key for the whole test run.
+static KEYS: LazyLock<PersonalDataKeys> = LazyLock::new(hezhi_store::contract::test_keys);
 
 /// The server to test against, or `None` (with a note) when it is not configured.
 fn test_url() -> Option<String> {
@@ -39,7 +43,7 @@ where
     Fut: Future<Output = ()> + Send + 'static,
 {
     let Some(url) = test_url() else { return };
-    let store = PostgresStore::connect_fresh_schema(&url, &unique_schema_name())
+    let store = PostgresStore::connect_fresh_schema(&url, &unique_schema_name(), &KEYS)
         .await
         .expect("fresh schema");
     let outcome = tokio::spawn(test(store.clone())).await;

@@ -1,7 +1,7 @@
 //! What the schema promises: durability settings, isolation per schema, the append-only
 //! history, keys led by county, and migrations that two processes can run at once.
 
-use super::{test_url, unique_schema_name, with_fresh_store};
+use super::{KEYS, test_url, unique_schema_name, with_fresh_store};
 use hezhi_domain::RegionCode;
 use hezhi_store::{CaseReader, Region, RegionStore};
 use hezhi_store_postgres::PostgresStore;
@@ -70,7 +70,8 @@ async fn every_case_side_key_leads_with_county() {
              JOIN LATERAL unnest(x.indkey) WITH ORDINALITY AS k(attnum, ord) ON TRUE
              JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum
              WHERE t.relnamespace = current_schema()::regnamespace
-               AND t.relname IN ('cases', 'case_units', 'case_events', 'case_counters')
+               AND t.relname IN ('cases', 'case_units', 'case_events', 'case_counters',
+                                 'case_party_keys')
                AND x.indisunique
              GROUP BY 1, 2, 3",
         )
@@ -98,7 +99,13 @@ async fn every_case_side_key_leads_with_county() {
         tables_with_primary_key.sort();
         assert_eq!(
             tables_with_primary_key,
-            ["case_counters", "case_events", "case_units", "cases"]
+            [
+                "case_counters",
+                "case_events",
+                "case_party_keys",
+                "case_units",
+                "cases"
+            ]
         );
     })
     .await;
@@ -116,7 +123,9 @@ async fn two_processes_migrating_one_schema_at_once_both_succeed() {
     let starts: Vec<_> = (0..4)
         .map(|_| {
             let (url, schema) = (url.clone(), schema.clone());
-            tokio::spawn(async move { PostgresStore::connect_to_schema(&url, &schema).await })
+            tokio::spawn(
+                async move { PostgresStore::connect_to_schema(&url, &schema, &KEYS).await },
+            )
         })
         .collect();
     let mut stores = Vec::new();
@@ -156,7 +165,7 @@ async fn reconnecting_keeps_the_data_and_applies_no_migration_twice() {
             .await
             .expect("schema");
         let url = test_url().expect("url");
-        let again = PostgresStore::connect_to_schema(&url, &schema)
+        let again = PostgresStore::connect_to_schema(&url, &schema, &KEYS)
             .await
             .expect("reconnect");
         assert_eq!(again.count_regions().await.expect("count"), 1);

@@ -54,7 +54,9 @@ impl Attacker for FileAttacker {
 async fn the_append_only_triggers_refuse_changes_to_the_log() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("hezhi.db");
-    let store = SqliteStore::open(&path).await.expect("open");
+    let store = SqliteStore::open(&path, &hezhi_store::contract::test_keys())
+        .await
+        .expect("open");
     store
         .append_audit(vec![hezhi_store::AuditRecord {
             at: chrono::DateTime::from_timestamp_millis(1_772_000_000_000).expect("time"),
@@ -82,7 +84,9 @@ async fn every_kind_of_tampering_is_found_and_named_on_sqlite() {
         eprintln!("tampering: {name}");
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("hezhi.db");
-        let store = SqliteStore::open(&path).await.expect("open");
+        let store = SqliteStore::open(&path, &hezhi_store::contract::test_keys())
+            .await
+            .expect("open");
         let attacker = FileAttacker::open(&path).await;
         scenario(
             Arc::new(store.clone()) as Arc<dyn Store>,
@@ -97,7 +101,9 @@ async fn every_kind_of_tampering_is_found_and_named_on_sqlite() {
 async fn a_log_sealed_with_sha256_then_sm3_verifies_on_sqlite() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("hezhi.db");
-    let first = SqliteStore::open(&path).await.expect("open");
+    let first = SqliteStore::open(&path, &hezhi_store::contract::test_keys())
+        .await
+        .expect("open");
     let then = first.clone().with_audit_hash(AuditHash::Sm3);
     tamper::a_log_sealed_with_both_functions_verifies(Arc::new(first), Arc::new(then)).await;
 }

@@ -12,8 +12,8 @@ use hezhi_app::input::parse_enum;
 use hezhi_app::{App, AppError, CaseInput, WriteOutcome};
 use hezhi_app::{CaseFilter, PageRequest};
 use hezhi_domain::{
-    Case, CaseId, CaseState, CategoryCode, Command, CommandKind, Event, Party, RegionCode, UnitId,
-    Urgency,
+    Case, CaseId, CaseState, CategoryCode, Command, CommandKind, Event, IdNumber, Party, Phone,
+    RegionCode, UnitId, Urgency, ValidationError, masked_address,
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -29,7 +29,8 @@ fn case_id(text: &str, caller: &Caller) -> Result<CaseId, ApiError> {
     })
 }
 
-/// Parties as the API shows them: phone and ID number masked.
+/// Parties as the API shows them: phone, ID number and address masked. Only
+/// [`reveal`] shows them in the clear.
 fn masked_parties(parties: &[Party]) -> Value {
     parties
         .iter()
@@ -39,6 +40,22 @@ fn masked_parties(parties: &[Party]) -> Value {
                 "name": p.name,
                 "phone": p.phone.as_ref().map(|v| v.masked()),
                 "id_number": p.id_number.as_ref().map(|v| v.masked()),
+                "address": p.address.as_deref().map(masked_address),
+            })
+        })
+        .collect()
+}
+
+/// Parties in the clear, in the same shape as [`masked_parties`].
+fn revealed_parties(parties: &[Party]) -> Value {
+    parties
+        .iter()
+        .map(|p| {
+            json!({
+                "role": p.role,
+                "name": p.name,
+                "phone": p.phone.as_ref().map(Phone::as_str),
+                "id_number": p.id_number.as_ref().map(IdNumber::as_str),
                 "address": p.address,
             })
         })
@@ -153,8 +170,18 @@ pub struct ListQuery {
     urgency: Option<String>,
     unit: Option<String>,
     overdue: Option<bool>,
+    party_phone: Option<String>,
+    party_id_number: Option<String>,
     cursor: Option<String>,
     limit: Option<u32>,
+}
+
+/// The same validation error, about the query parameter `field`.
+fn named(field: &'static str) -> impl Fn(ValidationError) -> ValidationError {
+    move |error| ValidationError {
+        field: field.to_owned(),
+        ..error
+    }
 }
 
 impl ListQuery {
@@ -193,6 +220,16 @@ impl ListQuery {
                 .transpose()?,
             overdue_at: self.overdue.unwrap_or(false).then_some(now),
             scopes: None,
+            party_phone: self
+                .party_phone
+                .as_deref()
+                .map(|p| Phone::parse(p).map_err(named("party_phone")))
+                .transpose()?,
+            party_id_number: self
+                .party_id_number
+                .as_deref()
+                .map(|p| IdNumber::parse(p).map_err(named("party_id_number")))
+                .transpose()?,
         };
         let page = PageRequest {
             after: self
@@ -227,6 +264,37 @@ pub async fn list(
         "items": page.items.iter().map(|c| summary(c, now)).collect::<Vec<_>>(),
         "next_cursor": page.next,
     })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevealInput {
+    reason: String,
+}
+
+/// `POST /cases/{id}/reveal`: the parties in the clear, for a role that must contact them,
+/// with a reason that goes into the audit log before the answer is sent.
+pub async fn reveal(
+    State(app): State<Arc<App>>,
+    caller: Caller,
+    id: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let id = case_id(&extract::path(id, caller.lang)?, &caller)?;
+    let body = extract::body(body, caller.lang)?;
+    let input: RevealInput = json_body(&headers, &body, caller.lang)?;
+    let parties = app
+        .reveal_parties(&caller.principal, id, &input.reason)
+        .await
+        .map_err(app_error(&caller))?;
+    let mut response =
+        Json(json!({ "case": id, "parties": revealed_parties(&parties) })).into_response();
+    // Personal data in the clear is not for caches.
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
 }
 
 pub async fn command(

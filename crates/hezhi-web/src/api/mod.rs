@@ -23,6 +23,7 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/cases", post(cases::create).get(cases::list))
         .route("/cases/{id}", get(cases::show))
         .route("/cases/{id}/events", get(cases::events))
+        .route("/cases/{id}/reveal", post(cases::reveal))
         .route("/cases/{id}/{command}", post(cases::command))
         .route("/regions/{code}", get(regions::show))
         .route("/units", get(regions::units).post(admin::create_unit))

@@ -153,7 +153,7 @@ async fn only_auditors_search_the_audit_log(h: Harness) {
         &fx.committee_handler,
     ] {
         let reply = search(&h, who, "").await.expect_status(403);
-        assert_eq!(reply.code(), "forbidden", "{}", who.name);
+        assert_eq!(reply.code(), "audit_not_permitted", "{}", who.name);
         assert!(reply.is_error_body());
     }
     let anonymous = h.get("/api/v1/audit").send().await.expect_status(401);

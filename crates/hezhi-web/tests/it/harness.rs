@@ -349,6 +349,14 @@ impl Reply {
     }
 }
 
+/// A fresh master key of personal data for one scenario's store.
+fn test_keys() -> hezhi_store::PersonalDataKeys {
+    hezhi_store::PersonalDataKeys::new(
+        hezhi_store::MasterKey::generate().expect("randomness"),
+        hezhi_store::Cipher::Aes256Gcm,
+    )
+}
+
 /// Runs `scenario` against a SQLite file in a temporary directory.
 pub async fn on_sqlite<F, Fut>(scenario: F)
 where
@@ -356,7 +364,7 @@ where
     Fut: Future<Output = ()>,
 {
     let dir = tempfile::tempdir().expect("temporary directory");
-    let store = hezhi_store_sqlite::SqliteStore::open(&dir.path().join("hezhi.db"))
+    let store = hezhi_store_sqlite::SqliteStore::open(&dir.path().join("hezhi.db"), &test_keys())
         .await
         .expect("open SQLite");
     scenario(Harness::new(Arc::new(store)).await).await;
@@ -386,9 +394,10 @@ where
     };
     let _slot = POSTGRES_SLOTS.acquire().await.expect("semaphore is open");
     let schema = format!("hezhi_web_it_{}", uuid::Uuid::now_v7().simple());
-    let store = hezhi_store_postgres::PostgresStore::connect_fresh_schema(&url, &schema)
-        .await
-        .expect("fresh PostgreSQL schema");
+    let store =
+        hezhi_store_postgres::PostgresStore::connect_fresh_schema(&url, &schema, &test_keys())
+            .await
+            .expect("fresh PostgreSQL schema");
     let harness = Harness::new(Arc::new(store.clone())).await;
     let outcome = tokio::spawn(scenario(harness)).await;
     store.drop_schema().await.expect("drop the test schema");

@@ -17,5 +17,6 @@ mod idempotency;
 mod lifecycle;
 mod listing;
 mod openapi;
+mod personal_data;
 mod reference;
 mod tracking;

@@ -12,6 +12,7 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/cases", &["get", "post"]),
     ("/cases/{id}", &["get"]),
     ("/cases/{id}/events", &["get"]),
+    ("/cases/{id}/reveal", &["post"]),
     ("/cases/{id}/{command}", &["post"]),
     ("/regions/{code}", &["get"]),
     ("/units", &["get", "post"]),

@@ -17,12 +17,19 @@ pub fn hezhi_with(data_dir: &std::path::Path, args: &[&str], env: &[(&str, &str)
         .env_remove("HEZHI_CONFIG")
         .env_remove("HEZHI_AUDIT_HASH")
         .env_remove("HEZHI_AUDIT_RETENTION_DAYS")
+        .env_remove("HEZHI_PERSONAL_DATA_KEY")
+        .env_remove("HEZHI_PERSONAL_DATA_CIPHER")
         .env_remove("RUST_BACKTRACE")
         .env("HEZHI_LOG", "warn");
     for (name, value) in env {
         command.env(name, value);
     }
     command.output().expect("run hezhi")
+}
+
+fn stderr(output: &Output) -> String {
+    assert!(!output.status.success(), "hezhi should have failed");
+    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 pub fn stdout(output: &Output) -> String {
@@ -360,4 +367,134 @@ fn roles_are_granted_listed_and_revoked_and_a_revoked_roles_token_dies_with_it()
         &["role", "revoke", "clerk-370811002", &assignment],
     );
     assert!(!again.status.success(), "revoking twice fails");
+}
+
+#[test]
+fn the_master_key_is_created_once_with_owner_only_access_and_a_wrong_one_stops_the_start() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    stdout(&hezhi(&data, &["migrate"]));
+    let key_file = data.join("master.key");
+    let key = std::fs::read_to_string(&key_file).expect("master.key is created");
+    assert_eq!(key.trim().len(), 44, "base64 of 32 bytes");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key_file)
+            .expect("metadata")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    stdout(&hezhi(&data, &["migrate"]));
+    assert_eq!(std::fs::read_to_string(&key_file).expect("kept"), key);
+
+    // A configured key wins over the file, and a wrong one is named at start.
+    let other = stdout(&hezhi(&data, &["keys", "generate"]));
+    let wrong = hezhi_with(
+        &data,
+        &["migrate"],
+        &[("HEZHI_PERSONAL_DATA_KEY", other.trim())],
+    );
+    let message = stderr(&wrong);
+    assert!(message.contains("wrong key"), "{message}");
+    let malformed = hezhi_with(&data, &["migrate"], &[("HEZHI_PERSONAL_DATA_KEY", "short")]);
+    assert!(stderr(&malformed).contains("personal_data_key"));
+    let cipher = hezhi_with(
+        &data,
+        &["migrate"],
+        &[("HEZHI_PERSONAL_DATA_CIPHER", "des")],
+    );
+    assert!(stderr(&cipher).contains("personal_data_cipher"));
+
+    // A lost key file is not silently replaced by a new one.
+    std::fs::remove_file(&key_file).expect("remove");
+    let lost = hezhi(&data, &["migrate"]);
+    let message = stderr(&lost);
+    assert!(message.contains("master.key is missing"), "{message}");
+    assert!(!key_file.exists(), "no stray key is left behind");
+    std::fs::write(&key_file, &key).expect("restore");
+    stdout(&hezhi(&data, &["migrate"]));
+}
+
+#[test]
+fn postgres_needs_a_configured_master_key() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let output = hezhi(
+        dir.path(),
+        &[
+            "migrate",
+            "--database-url",
+            "postgres://nobody@127.0.0.1:1/none",
+        ],
+    );
+    let message = stderr(&output);
+    assert!(
+        message.contains("PostgreSQL needs personal_data_key"),
+        "{message}"
+    );
+    assert!(!dir.path().join("master.key").exists());
+}
+
+#[test]
+fn keys_rotate_and_rewrap_without_rewriting_cases() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    stdout(&hezhi(&data, &["seed", "demo"]));
+    let listed = stdout(&hezhi(&data, &["keys", "list"]));
+    assert_eq!(
+        listed,
+        "1\tlookup\taes-256-gcm\n2\tdata\taes-256-gcm\tcurrent\n"
+    );
+
+    let rotated = stdout(&hezhi_with(
+        &data,
+        &["keys", "rotate-data-key"],
+        &[("HEZHI_PERSONAL_DATA_CIPHER", "sm4-gcm")],
+    ));
+    assert!(rotated.contains("data key 3 (sm4-gcm)"), "{rotated}");
+    let listed = stdout(&hezhi(&data, &["keys", "list"]));
+    assert!(
+        listed.ends_with("2\tdata\taes-256-gcm\n3\tdata\tsm4-gcm\tcurrent\n"),
+        "{listed}"
+    );
+
+    // Re-wrap under a new key read from a file: master.key follows, every case still reads.
+    let old = std::fs::read_to_string(data.join("master.key")).expect("key");
+    let new_key = stdout(&hezhi(&data, &["keys", "generate"]));
+    let new_file = dir.path().join("new.key");
+    std::fs::write(&new_file, &new_key).expect("write");
+    let path = new_file.to_string_lossy().into_owned();
+    let rewrapped = stdout(&hezhi(
+        &data,
+        &["keys", "rewrap", "--new-master-key", &path],
+    ));
+    assert!(rewrapped.contains("3 keys are now wrapped"), "{rewrapped}");
+    let now = std::fs::read_to_string(data.join("master.key")).expect("key");
+    assert_eq!(now.trim(), new_key.trim());
+    let migrated = stdout(&hezhi(&data, &["migrate"]));
+    assert!(migrated.contains("60 cases"), "{migrated}");
+    let with_old = hezhi_with(
+        &data,
+        &["migrate"],
+        &[("HEZHI_PERSONAL_DATA_KEY", old.trim())],
+    );
+    assert!(stderr(&with_old).contains("wrong key"));
+
+    // Re-wrap again under a key given inline, while the current one is configured.
+    let newest = stdout(&hezhi(&data, &["keys", "generate"]));
+    let rewrapped = stdout(&hezhi_with(
+        &data,
+        &["keys", "rewrap", "--new-master-key", newest.trim()],
+        &[("HEZHI_PERSONAL_DATA_KEY", new_key.trim())],
+    ));
+    assert!(rewrapped.contains("set personal_data_key"), "{rewrapped}");
+    let migrated = stdout(&hezhi_with(
+        &data,
+        &["migrate"],
+        &[("HEZHI_PERSONAL_DATA_KEY", newest.trim())],
+    ));
+    assert!(migrated.contains("60 cases"), "{migrated}");
+    let bad = hezhi(&data, &["keys", "rewrap", "--new-master-key", "not-a-key"]);
+    assert!(stderr(&bad).contains("neither a file nor a base64 master key"));
 }
