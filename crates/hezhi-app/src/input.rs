@@ -3,11 +3,12 @@
 
 use hezhi_domain::case::{ADDRESS_MAX_CHARS, check_text};
 use hezhi_domain::{
-    CaseKind, CategoryCode, Channel, NewCase, Party, PartyRole, Position, RegionCode,
+    CaseKind, CategoryCode, Channel, NewCase, Party, PartyRole, Position, RegionCode, Shape,
     ValidationError,
 };
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -118,6 +119,141 @@ impl PartyInput {
     }
 }
 
+/// The longest grid name, as `hezhi grid add` allows.
+pub const GRID_NAME_MAX_CHARS: usize = 50;
+
+/// One grid of a GeoJSON grid file: its number under the village, its name and its shape.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GridFeature {
+    pub number: u16,
+    pub name: String,
+    pub shape: Shape,
+}
+
+fn invalid_geojson(field: &str, message: &str) -> ValidationError {
+    ValidationError::new(field, "invalid_geojson", message)
+}
+
+/// Reads a GeoJSON `FeatureCollection` of grids: each feature a `Polygon` or `MultiPolygon`
+/// with the properties `number` (1–999, a JSON number or a string of digits) and `name`.
+/// Every feature is checked; the first problem is returned, named by its path
+/// (`features[2].properties.number`, `features[0].geometry.coordinates[0]`).
+pub fn parse_grid_features(collection: &Value) -> Result<Vec<GridFeature>, ValidationError> {
+    if collection.get("type").and_then(Value::as_str) != Some("FeatureCollection") {
+        return Err(invalid_geojson(
+            "type",
+            "a grid file is a GeoJSON FeatureCollection",
+        ));
+    }
+    let Some(features) = collection.get("features").and_then(Value::as_array) else {
+        return Err(invalid_geojson("features", "`features` is an array"));
+    };
+    if features.is_empty() {
+        return Err(ValidationError::new(
+            "features",
+            "required",
+            "the collection has no features",
+        ));
+    }
+    let mut grids: Vec<GridFeature> = Vec::with_capacity(features.len());
+    for (index, feature) in features.iter().enumerate() {
+        let path = format!("features[{index}]");
+        let grid = parse_grid_feature(feature).map_err(|e| nest(e, &path))?;
+        if let Some(first) = grids.iter().position(|g| g.number == grid.number) {
+            return Err(ValidationError::new(
+                format!("{path}.properties.number"),
+                "duplicate_grid_number",
+                format!("grid number {} is also features[{first}]", grid.number),
+            ));
+        }
+        grids.push(grid);
+    }
+    Ok(grids)
+}
+
+/// `error` reported under `parent`; an error about the whole value takes the parent's path.
+fn nest(error: ValidationError, parent: &str) -> ValidationError {
+    if error.field.is_empty() {
+        ValidationError {
+            field: parent.to_owned(),
+            ..error
+        }
+    } else {
+        error.nested(parent)
+    }
+}
+
+fn parse_grid_feature(feature: &Value) -> Result<GridFeature, ValidationError> {
+    if feature.get("type").and_then(Value::as_str) != Some("Feature") {
+        return Err(invalid_geojson("type", "each feature is a GeoJSON Feature"));
+    }
+    let Some(properties) = feature.get("properties").and_then(Value::as_object) else {
+        return Err(ValidationError::new(
+            "properties",
+            "required",
+            "a grid feature has properties `number` and `name`",
+        ));
+    };
+    let number = match properties.get("number") {
+        None | Some(Value::Null) => {
+            return Err(ValidationError::new(
+                "properties.number",
+                "required",
+                "a grid feature has a `number`",
+            ));
+        }
+        Some(Value::Number(n)) => n.as_u64(),
+        Some(Value::String(text))
+            if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            text.parse::<u64>().ok()
+        }
+        Some(_) => None,
+    }
+    .and_then(|n| u16::try_from(n).ok())
+    .filter(|n| (1..=999).contains(n))
+    .ok_or_else(|| {
+        ValidationError::new(
+            "properties.number",
+            "invalid_grid_number",
+            "a grid is numbered 1–999 under a village",
+        )
+    })?;
+    let name = match properties.get("name") {
+        Some(Value::String(name)) => check_text("name", name, GRID_NAME_MAX_CHARS, true)
+            .map_err(|e| e.nested("properties"))?,
+        None | Some(Value::Null) => {
+            return Err(ValidationError::new(
+                "properties.name",
+                "required",
+                "a grid feature has a `name`",
+            ));
+        }
+        Some(_) => {
+            return Err(ValidationError::new(
+                "properties.name",
+                "invalid_value",
+                "a grid's name is a string",
+            ));
+        }
+    };
+    let geometry = match feature.get("geometry") {
+        None | Some(Value::Null) => {
+            return Err(ValidationError::new(
+                "geometry",
+                "required",
+                "a grid feature has a geometry",
+            ));
+        }
+        Some(geometry) => Shape::from_geojson(geometry).map_err(|e| nest(e, "geometry"))?,
+    };
+    Ok(GridFeature {
+        number,
+        name,
+        shape: geometry,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,5 +324,123 @@ mod tests {
             (error.field.as_str(), error.code),
             ("region", "region_not_village_or_grid")
         );
+    }
+
+    fn grid_file(features: Value) -> Value {
+        serde_json::json!({ "type": "FeatureCollection", "features": features })
+    }
+
+    fn feature(number: Value, name: Value, geometry: Value) -> Value {
+        serde_json::json!({ "type": "Feature", "properties": { "number": number, "name": name },
+            "geometry": geometry })
+    }
+
+    fn square() -> Value {
+        serde_json::json!({ "type": "Polygon",
+            "coordinates": [[[116.0, 35.0], [116.1, 35.0], [116.1, 35.1], [116.0, 35.1], [116.0, 35.0]]] })
+    }
+
+    #[test]
+    fn a_grid_file_parses_into_numbered_named_shapes() {
+        use serde_json::json;
+        let grids = parse_grid_features(&grid_file(json!([
+            feature(json!(1), json!(" 第一网格 "), square()),
+            feature(json!("012"), json!("第十二网格"), square()),
+        ])))
+        .expect("valid file");
+        assert_eq!(
+            grids
+                .iter()
+                .map(|g| (g.number, g.name.as_str()))
+                .collect::<Vec<_>>(),
+            [(1, "第一网格"), (12, "第十二网格")]
+        );
+        assert!(grids[0].shape.contains(Position {
+            lat: 35.05,
+            lon: 116.05
+        }));
+    }
+
+    #[test]
+    fn a_bad_grid_file_is_refused_naming_the_feature_and_what_is_wrong() {
+        use serde_json::json;
+        let good = || feature(json!(1), json!("第一网格"), square());
+        let refused = |file: Value| {
+            let error = parse_grid_features(&file).expect_err("refused");
+            (error.field, error.code)
+        };
+        let open_ring = json!({ "type": "Polygon",
+            "coordinates": [[[116.0, 35.0], [116.1, 35.0], [116.1, 35.1], [116.0, 35.1]]] });
+        let cases = [
+            (json!({ "type": "Feature" }), ("type", "invalid_geojson")),
+            (
+                json!({ "type": "FeatureCollection" }),
+                ("features", "invalid_geojson"),
+            ),
+            (grid_file(json!([])), ("features", "required")),
+            (
+                grid_file(json!([
+                    good(),
+                    feature(json!(2), json!("第二网格"), open_ring)
+                ])),
+                ("features[1].geometry.coordinates[0]", "ring_not_closed"),
+            ),
+            (
+                grid_file(json!([good(), feature(json!(1000), json!("x"), square())])),
+                ("features[1].properties.number", "invalid_grid_number"),
+            ),
+            (
+                grid_file(json!([feature(json!(0), json!("x"), square())])),
+                ("features[0].properties.number", "invalid_grid_number"),
+            ),
+            (
+                grid_file(json!([feature(json!(2.5), json!("x"), square())])),
+                ("features[0].properties.number", "invalid_grid_number"),
+            ),
+            (
+                grid_file(json!([feature(json!("-3"), json!("x"), square())])),
+                ("features[0].properties.number", "invalid_grid_number"),
+            ),
+            (
+                grid_file(json!([good(), good()])),
+                ("features[1].properties.number", "duplicate_grid_number"),
+            ),
+            (
+                grid_file(json!([feature(json!(3), json!(""), square())])),
+                ("features[0].properties.name", "required"),
+            ),
+            (
+                grid_file(json!([feature(json!(3), json!(7), square())])),
+                ("features[0].properties.name", "invalid_value"),
+            ),
+            (
+                grid_file(json!([feature(json!(3), json!("x"), json!(null))])),
+                ("features[0].geometry", "required"),
+            ),
+            (
+                grid_file(json!([feature(json!(3), json!("x"), json!("Polygon"))])),
+                ("features[0].geometry", "invalid_geometry"),
+            ),
+            (
+                grid_file(json!([feature(
+                    json!(3),
+                    json!("x"),
+                    json!({ "type": "LineString", "coordinates": [[0, 0], [1, 1]] })
+                )])),
+                ("features[0].geometry.type", "unsupported_geometry"),
+            ),
+            (
+                grid_file(json!([{ "type": "Feature", "geometry": square() }])),
+                ("features[0].properties", "required"),
+            ),
+            (
+                grid_file(json!([{ "type": "Feature", "properties": { "name": "x" },
+                    "geometry": square() }])),
+                ("features[0].properties.number", "required"),
+            ),
+        ];
+        for (file, (field, code)) in cases {
+            assert_eq!(refused(file.clone()), (field.to_owned(), code), "{file}");
+        }
     }
 }

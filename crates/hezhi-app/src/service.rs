@@ -5,16 +5,16 @@ use crate::access;
 use crate::clock::Clock;
 use crate::error::AppError;
 use crate::idempotency::{IdempotencyRequest, InFlight};
-use crate::input::CaseInput;
+use crate::input::{CaseInput, parse_grid_features};
 use crate::random;
 use chrono::{DateTime, Utc};
 use hezhi_domain::{
-    Actor, AssignmentId, Case, CaseId, CaseKind, CategoryCode, Command, DomainError, Event, Party,
-    Principal, RegionCode, RegionLevel, Role, TrackingCode, UnitId, UserId, ValidationError,
-    access::Action, check_report, decide, evolve,
+    Actor, AssignmentId, Case, CaseId, CaseKind, CategoryCode, Command, DomainError, Event,
+    NewCase, Party, Position, Principal, RegionCode, RegionLevel, Role, TrackingCode, UnitId,
+    UserId, ValidationError, access::Action, check_report, decide, evolve,
 };
 use hezhi_store::{
-    ApiTokenRecord, AuditRecord, CaseFilter, Category, GroupCommit, GroupCommitConfig,
+    ApiTokenRecord, AuditRecord, CaseFilter, Category, GridShape, GroupCommit, GroupCommitConfig,
     IdempotencyKey, Page, PageRequest, Region, RoleAssignment, Store, StoreError, Unit, User,
     WriteOp, WriteReceipt,
 };
@@ -206,7 +206,7 @@ impl App {
         idempotency: Option<IdempotencyRequest>,
     ) -> Result<WriteOutcome, AppError> {
         let now = self.now();
-        let data = input.parse()?;
+        let mut data = input.parse()?;
         // The first assignment under which the report is allowed acts; with none, the first
         // refusal explains why.
         let actor = first_permitted(&principal.assignments, |actor| {
@@ -223,6 +223,10 @@ impl App {
                 format!("`{}` is not a category of this kind", data.category),
             )
             .into());
+        }
+        // Every scope that holds the village holds its grids, so the check above still holds.
+        if let Some(grid) = self.grid_of_report(&data).await? {
+            data.region = grid;
         }
         self.idempotent(principal.user, idempotency, false, |key| async move {
             // A tracking code may collide with an existing one; draw again.
@@ -247,6 +251,66 @@ impl App {
         .inspect(|outcome| {
             tracing::info!(case = %outcome.receipt.id, number = %outcome.receipt.number, replayed = outcome.replayed, "case reported");
         })
+    }
+
+    /// The grid a report that names only its village is registered in: the grid of that
+    /// village whose shape contains the reported position. A position inside another
+    /// village's grid moves nothing — the reporter named the village, and a misplaced pin
+    /// must not hand the case to another village's workers — but it is logged.
+    async fn grid_of_report(&self, data: &NewCase) -> Result<Option<RegionCode>, AppError> {
+        let Some(position) = data.position else {
+            return Ok(None);
+        };
+        if data.region.level() != RegionLevel::Village {
+            return Ok(None);
+        }
+        let containing = self.grids_containing(position).await?;
+        if let Some(own) = containing.iter().find(|g| g.village == data.region) {
+            tracing::debug!(village = %data.region, grid = %own.grid, "the reported position lies in a grid of the village");
+            return Ok(Some(own.grid.clone()));
+        }
+        if let Some(other) = containing.first() {
+            tracing::warn!(
+                village = %data.region,
+                grid = %other.grid,
+                lat = position.lat,
+                lon = position.lon,
+                "the reported position lies in a grid of another village; the case stays in the village the report names"
+            );
+        }
+        Ok(None)
+    }
+
+    /// The grids whose shape contains `position`, by code: the store narrows by bounding box,
+    /// the domain tests the shapes.
+    async fn grids_containing(&self, position: Position) -> Result<Vec<GridShape>, AppError> {
+        let mut grids = self.store.grid_shape_candidates(position).await?;
+        grids.retain(|g| g.shape.contains(position));
+        Ok(grids)
+    }
+
+    /// The grid whose shape contains the point (on an edge two grids share, the first by
+    /// code), or `NotFound` when no grid's does.
+    pub async fn locate_grid(&self, lat: f64, lon: f64) -> Result<Region, AppError> {
+        let position = Position::new(lat, lon).map_err(|error| ValidationError {
+            field: if (-90.0..=90.0).contains(&lat) {
+                "lon"
+            } else {
+                "lat"
+            }
+            .to_owned(),
+            ..error
+        })?;
+        let grid = self
+            .grids_containing(position)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or(AppError::NotFound("grid"))?;
+        self.store
+            .region(&grid.grid)
+            .await?
+            .ok_or(AppError::NotFound("grid"))
     }
 
     fn new_case_id(&self, now: DateTime<Utc>, region: &RegionCode) -> CaseId {
@@ -547,16 +611,9 @@ impl App {
             self.require_admin(principal, Action::ManageRegions, Some(village), None)
                 .await?;
         }
-        let name = hezhi_domain::case::check_text("name", name, 50, true)?;
-        let parent = self.store.region(village).await?;
-        if parent.is_none() || village.level() != RegionLevel::Village {
-            return Err(ValidationError::new(
-                "village",
-                "unknown_region",
-                "grids are added under an existing village",
-            )
-            .into());
-        }
+        let name =
+            hezhi_domain::case::check_text("name", name, crate::input::GRID_NAME_MAX_CHARS, true)?;
+        self.require_village(village).await?;
         let grid = Region {
             code: RegionCode::grid(village, number)?,
             name,
@@ -570,6 +627,65 @@ impl App {
         self.audit_system(by.map(|p| p.user), "grid_added", detail)
             .await?;
         Ok(grid)
+    }
+
+    async fn require_village(&self, village: &RegionCode) -> Result<(), AppError> {
+        if village.level() != RegionLevel::Village || self.store.region(village).await?.is_none() {
+            return Err(ValidationError::new(
+                "village",
+                "unknown_region",
+                "grids are added under an existing village",
+            )
+            .into());
+        }
+        Ok(())
+    }
+
+    /// Creates or renames the grids of a GeoJSON `FeatureCollection` under an existing
+    /// village and stores their shapes (the file's form: [`parse_grid_features`]). Every
+    /// feature is checked before anything is written and all are written in one transaction,
+    /// so a file with one bad feature changes nothing; importing a file again changes nothing.
+    /// Grids the file does not name are left as they are. `by` must manage regions over the
+    /// village; `None` is the operator's CLI.
+    pub async fn import_grids(
+        &self,
+        by: Option<&Principal>,
+        village: &RegionCode,
+        collection: &serde_json::Value,
+    ) -> Result<Vec<Region>, AppError> {
+        if let Some(principal) = by {
+            self.require_admin(principal, Action::ManageRegions, Some(village), None)
+                .await?;
+        }
+        self.require_village(village).await?;
+        let grids = parse_grid_features(collection)?
+            .into_iter()
+            .map(|feature| {
+                let code = RegionCode::grid(village, feature.number)?;
+                let region = Region {
+                    code: code.clone(),
+                    name: feature.name,
+                    level: RegionLevel::Grid,
+                    parent: Some(village.clone()),
+                };
+                let shape = GridShape {
+                    grid: code,
+                    village: village.clone(),
+                    shape: feature.shape,
+                };
+                Ok((region, shape))
+            })
+            .collect::<Result<Vec<_>, ValidationError>>()?;
+        self.store.upsert_grid_shapes(&grids).await?;
+        let codes: Vec<&str> = grids.iter().map(|(r, _)| r.code.as_str()).collect();
+        self.audit_system(
+            by.map(|p| p.user),
+            "grids_imported",
+            serde_json::json!({ "village": village, "grids": codes }),
+        )
+        .await?;
+        tracing::info!(village = %village, grids = grids.len(), "grid shapes imported");
+        Ok(grids.into_iter().map(|(region, _)| region).collect())
     }
 
     /// Checks that a role's scope exists: a unit for unit-bound roles, a region for the

@@ -4,6 +4,7 @@ pub mod access;
 pub mod actor;
 pub mod case;
 pub mod error;
+pub mod geo;
 pub mod ids;
 pub mod lifecycle;
 pub mod party;
@@ -17,6 +18,7 @@ pub use case::{
     ReferralChannel, Satisfaction, TrackingCode, Urgency,
 };
 pub use error::{DomainError, ValidationError};
+pub use geo::{BoundingBox, Polygon, Ring, Shape};
 pub use ids::{AssignmentId, CaseId, EventId, UnitId, UserId};
 pub use lifecycle::{
     CaseState, Command, CommandKind, Event, EventKind, check_report, decide, evolve, replay,

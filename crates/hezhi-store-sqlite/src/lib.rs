@@ -5,18 +5,18 @@ mod migrate;
 use async_trait::async_trait;
 use chrono::{DateTime, TimeZone, Utc};
 use hezhi_domain::{
-    AssignmentId, Case, CaseId, CaseKind, CategoryCode, Event, RegionCode, TrackingCode, UnitId,
-    UserId,
+    AssignmentId, Case, CaseId, CaseKind, CategoryCode, Event, Position, RegionCode, TrackingCode,
+    UnitId, UserId,
 };
-use hezhi_store::codec::{self, CaseColumns, EventColumns};
+use hezhi_store::codec::{self, CaseColumns, EventColumns, GridShapeColumns};
 use hezhi_store::personal_data::{self, KeyHolder};
 use hezhi_store::{
     ApiTokenRecord, AuditEntry, AuditFilter, AuditHash, AuditHead, AuditRecord, AuditStore,
-    CaseFilter, CaseReader, CaseWriter, Category, CategoryStore, IdempotencyRecord, IdempotencyRow,
-    KeyStore, Keyring, ListScope, MasterKey, Page, PageRequest, PersonalDataKeys, Region,
-    RegionStore, RoleAssignment, Store, StoreError, StoreResult, StoredKey, Unit, UnitStore, User,
-    UserStore, WriteOp, WriteReceipt, WriteTx, all_reports, append_audit, apply_batch,
-    reports_together,
+    CaseFilter, CaseReader, CaseWriter, Category, CategoryStore, GridShape, GridShapeStore,
+    IdempotencyRecord, IdempotencyRow, KeyStore, Keyring, ListScope, MasterKey, Page, PageRequest,
+    PersonalDataKeys, Region, RegionStore, RoleAssignment, Store, StoreError, StoreResult,
+    StoredKey, Unit, UnitStore, User, UserStore, WriteOp, WriteReceipt, WriteTx, all_reports,
+    append_audit, apply_batch, reports_together,
 };
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
@@ -815,6 +815,85 @@ impl RegionStore for SqliteStore {
             .await
             .map_err(db_error)?;
         Ok(count.unsigned_abs())
+    }
+}
+
+fn decode_grid_shape(row: &SqliteRow) -> StoreResult<GridShape> {
+    let get = |column: &str| row.try_get::<String, _>(column).map_err(db_error);
+    codec::grid_shape_from_columns(&get("grid")?, &get("village")?, &get("geometry")?)
+}
+
+#[async_trait]
+impl GridShapeStore for SqliteStore {
+    async fn upsert_grid_shapes(&self, grids: &[(Region, GridShape)]) -> StoreResult<()> {
+        let columns = grids
+            .iter()
+            .map(|(_, shape)| GridShapeColumns::of(shape))
+            .collect::<StoreResult<Vec<_>>>()?;
+        let mut tx = self
+            .writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(db_error)?;
+        for ((region, _), shape) in grids.iter().zip(&columns) {
+            sqlx::query(
+                "INSERT INTO regions (code, name, level, parent) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (code) DO UPDATE SET name = excluded.name, level = excluded.level,
+                    parent = excluded.parent",
+            )
+            .bind(region.code.as_str())
+            .bind(&region.name)
+            .bind(region.level.as_str())
+            .bind(region.parent.as_ref().map(RegionCode::as_str))
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+            sqlx::query(
+                "INSERT INTO grid_shapes
+                    (grid, village, min_lat, min_lon, max_lat, max_lon, geometry)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)
+                 ON CONFLICT (grid) DO UPDATE SET village = excluded.village,
+                    min_lat = excluded.min_lat, min_lon = excluded.min_lon,
+                    max_lat = excluded.max_lat, max_lon = excluded.max_lon,
+                    geometry = excluded.geometry",
+            )
+            .bind(&shape.grid)
+            .bind(&shape.village)
+            .bind(shape.min_lat)
+            .bind(shape.min_lon)
+            .bind(shape.max_lat)
+            .bind(shape.max_lon)
+            .bind(&shape.geometry)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        }
+        tx.commit().await.map_err(db_error)
+    }
+
+    async fn grid_shape_candidates(&self, point: Position) -> StoreResult<Vec<GridShape>> {
+        let rows = sqlx::query(
+            "SELECT grid, village, geometry FROM grid_shapes
+             WHERE min_lat <= $1 AND max_lat >= $1 AND min_lon <= $2 AND max_lon >= $2
+             ORDER BY grid",
+        )
+        .bind(point.lat)
+        .bind(point.lon)
+        .fetch_all(&self.readers)
+        .await
+        .map_err(db_error)?;
+        rows.iter().map(decode_grid_shape).collect()
+    }
+
+    async fn grid_shapes_in_village(&self, village: &RegionCode) -> StoreResult<Vec<GridShape>> {
+        let rows = sqlx::query(
+            "SELECT grid, village, geometry FROM grid_shapes WHERE village = $1 ORDER BY grid",
+        )
+        .bind(village.as_str())
+        .fetch_all(&self.readers)
+        .await
+        .map_err(db_error)?;
+        rows.iter().map(decode_grid_shape).collect()
     }
 }
 

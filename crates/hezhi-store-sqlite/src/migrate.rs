@@ -21,6 +21,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0005_role_assignments",
         include_str!("../migrations/0005_role_assignments.sql"),
     ),
+    (
+        "0006_grid_shapes",
+        include_str!("../migrations/0006_grid_shapes.sql"),
+    ),
 ];
 
 pub async fn run(pool: &SqlitePool) -> StoreResult<()> {

@@ -376,3 +376,45 @@ pub fn category_from_columns(
         name_en,
     })
 }
+
+/// The columns of a grid shape: its GeoJSON geometry as text, and its bounding box.
+#[derive(Debug)]
+pub struct GridShapeColumns {
+    pub grid: String,
+    pub village: String,
+    pub geometry: String,
+    pub min_lat: f64,
+    pub min_lon: f64,
+    pub max_lat: f64,
+    pub max_lon: f64,
+}
+
+impl GridShapeColumns {
+    pub fn of(shape: &crate::GridShape) -> Result<Self, StoreError> {
+        let bbox = shape.shape.bbox();
+        Ok(Self {
+            grid: shape.grid.to_string(),
+            village: shape.village.to_string(),
+            geometry: to_json(&shape.shape.to_geojson())?,
+            min_lat: bbox.min_lat,
+            min_lon: bbox.min_lon,
+            max_lat: bbox.max_lat,
+            max_lon: bbox.max_lon,
+        })
+    }
+}
+
+/// A grid shape from its stored columns (the geometry is read again, and checked again).
+pub fn grid_shape_from_columns(
+    grid: &str,
+    village: &str,
+    geometry: &str,
+) -> Result<crate::GridShape, StoreError> {
+    let geometry: serde_json::Value = from_json(geometry)?;
+    Ok(crate::GridShape {
+        grid: hezhi_domain::RegionCode::parse(grid).map_err(corrupt)?,
+        village: hezhi_domain::RegionCode::parse(village).map_err(corrupt)?,
+        shape: hezhi_domain::Shape::from_geojson(&geometry)
+            .map_err(|e| corrupt(format!("shape of grid {grid}: {e}")))?,
+    })
+}

@@ -6,14 +6,14 @@
 pub mod tamper;
 
 use crate::{
-    ApiTokenRecord, CaseFilter, Category, IdempotencyKey, ListScope, PageRequest, Region,
-    RoleAssignment, Store, StoreError, Unit, User, WriteOp,
+    ApiTokenRecord, CaseFilter, Category, GridShape, IdempotencyKey, ListScope, PageRequest,
+    Region, RoleAssignment, Store, StoreError, Unit, User, WriteOp,
 };
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use hezhi_domain::{
     Actor, AssignmentId, Case, CaseId, CaseKind, CaseState, CategoryCode, Channel, Command,
-    Complexity, NewCase, Party, PartyRole, RegionCode, RegionLevel, Role, TrackingCode, UnitId,
-    UnitKind, Urgency, UserId, decide,
+    Complexity, NewCase, Party, PartyRole, Position, RegionCode, RegionLevel, Role, Shape,
+    TrackingCode, UnitId, UnitKind, Urgency, UserId, decide,
 };
 use std::future::Future;
 use std::pin::Pin;
@@ -80,6 +80,10 @@ pub const SCENARIOS: &[(&str, Scenario)] = &[
     (
         "rewrapping_the_keys_under_a_new_master_key_keeps_every_value_readable",
         |s| Box::pin(rewrapped_keys(s)),
+    ),
+    (
+        "grid_shapes_upsert_with_their_grids_and_are_found_by_box",
+        |s| Box::pin(grid_shapes(s)),
     ),
 ];
 
@@ -1221,4 +1225,190 @@ async fn rewrapped_keys(store: Arc<dyn Store>) {
     assert_eq!(read.data.parties, case.data.parties);
     // Writing goes on with the same data key.
     create(&store, create_op("370811002001", "neighbour", at(23, 10))).await;
+}
+
+/// A grid under `village` whose shape is the box from (`lon`, `lat`) of `width` × `height`
+/// degrees, with an optional square hole in its middle.
+fn grid_with_shape(
+    village: &str,
+    number: u16,
+    name: &str,
+    (lon, lat): (f64, f64),
+    (width, height): (f64, f64),
+    hole: bool,
+) -> (Region, GridShape) {
+    let village = code(village);
+    let grid = RegionCode::grid(&village, number).expect("grid code");
+    let mut rings = vec![serde_json::json!([
+        [lon, lat],
+        [lon + width, lat],
+        [lon + width, lat + height],
+        [lon, lat + height],
+        [lon, lat]
+    ])];
+    if hole {
+        let (x, y, d) = (
+            lon + width * 0.4,
+            lat + height * 0.4,
+            width.min(height) * 0.2,
+        );
+        rings.push(serde_json::json!([
+            [x, y],
+            [x + d, y],
+            [x + d, y + d],
+            [x, y + d],
+            [x, y]
+        ]));
+    }
+    let shape =
+        Shape::from_geojson(&serde_json::json!({ "type": "Polygon", "coordinates": rings }))
+            .expect("valid shape");
+    (
+        Region {
+            code: grid.clone(),
+            name: name.into(),
+            level: RegionLevel::Grid,
+            parent: Some(village.clone()),
+        },
+        GridShape {
+            grid,
+            village,
+            shape,
+        },
+    )
+}
+
+async fn grid_shapes(store: Arc<dyn Store>) {
+    let village = "370811004001";
+    let at = |lon: f64, lat: f64| Position { lat, lon };
+    // Two grids side by side sharing the edge at longitude 116.585 (the first with a hole),
+    // and one of another village whose box overlaps the second's.
+    let west = grid_with_shape(
+        village,
+        1,
+        "第一网格",
+        (116.58, 35.39),
+        (0.005, 0.004),
+        true,
+    );
+    let east = grid_with_shape(
+        village,
+        2,
+        "第二网格",
+        (116.585, 35.39),
+        (0.005, 0.004),
+        false,
+    );
+    let beyond = grid_with_shape(
+        "370811004002",
+        1,
+        "邻村第一网格",
+        (116.588, 35.393),
+        (0.01, 0.01),
+        false,
+    );
+    store
+        .upsert_grid_shapes(&[west.clone(), east.clone(), beyond.clone()])
+        .await
+        .expect("upsert");
+    let grid_codes = |shapes: Vec<GridShape>| -> Vec<String> {
+        shapes.iter().map(|s| s.grid.to_string()).collect()
+    };
+
+    // The grids are regions too, children of their village.
+    let children = store
+        .region_children(&code(village))
+        .await
+        .expect("children");
+    assert_eq!(children, vec![west.0.clone(), east.0.clone()]);
+
+    let in_village = store
+        .grid_shapes_in_village(&code(village))
+        .await
+        .expect("in village");
+    assert_eq!(
+        in_village,
+        vec![west.1.clone(), east.1.clone()],
+        "exact round trip"
+    );
+    assert!(
+        store
+            .grid_shapes_in_village(&code("370811004003"))
+            .await
+            .expect("none")
+            .is_empty()
+    );
+
+    let candidates = |lon, lat| {
+        let store = Arc::clone(&store);
+        async move {
+            store
+                .grid_shape_candidates(at(lon, lat))
+                .await
+                .expect("candidates")
+        }
+    };
+    assert_eq!(
+        grid_codes(candidates(116.581, 35.391).await),
+        ["370811004001001"]
+    );
+    assert_eq!(
+        grid_codes(candidates(116.585, 35.391).await),
+        ["370811004001001", "370811004001002"],
+        "on the shared edge: both boxes, by code"
+    );
+    assert_eq!(
+        grid_codes(candidates(116.589, 35.3935).await),
+        ["370811004001002", "370811004002001"]
+    );
+    assert_eq!(
+        grid_codes(candidates(116.58, 35.39).await),
+        ["370811004001001"],
+        "a box includes its corner"
+    );
+    assert!(candidates(116.579, 35.391).await.is_empty());
+    assert!(candidates(116.581, 35.3941).await.is_empty());
+    // Inside the hole the box still matches: the caller tests the shape.
+    let in_hole = candidates(116.5825, 35.3918).await;
+    assert_eq!(grid_codes(in_hole.clone()), ["370811004001001"]);
+    assert!(!in_hole[0].shape.contains(at(116.5825, 35.3918)));
+
+    // Importing again renames and reshapes in place: the first grid loses its hole and moves.
+    let renamed = grid_with_shape(
+        village,
+        1,
+        "第一网格（调整）",
+        (116.57, 35.38),
+        (0.005, 0.004),
+        false,
+    );
+    store
+        .upsert_grid_shapes(std::slice::from_ref(&renamed))
+        .await
+        .expect("upsert again");
+    store
+        .upsert_grid_shapes(std::slice::from_ref(&renamed))
+        .await
+        .expect("and again");
+    let region = store
+        .region(&renamed.0.code)
+        .await
+        .expect("read")
+        .expect("exists");
+    assert_eq!(region.name, "第一网格（调整）");
+    assert!(candidates(116.581, 35.391).await.is_empty());
+    assert_eq!(
+        grid_codes(candidates(116.571, 35.381).await),
+        ["370811004001001"]
+    );
+    assert_eq!(
+        grid_codes(
+            store
+                .grid_shapes_in_village(&code(village))
+                .await
+                .expect("in village")
+        ),
+        ["370811004001001", "370811004001002"]
+    );
+    store.upsert_grid_shapes(&[]).await.expect("nothing to do");
 }

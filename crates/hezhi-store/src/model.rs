@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use hezhi_domain::{
     Actor, AssignmentId, CaseKind, CaseState, CategoryCode, IdNumber, Phone, Principal, RegionCode,
-    RegionLevel, Role, UnitId, UnitKind, UnitSnapshot, Urgency, UserId,
+    RegionLevel, Role, Shape, UnitId, UnitKind, UnitSnapshot, Urgency, UserId,
 };
 use serde::{Deserialize, Serialize};
 
@@ -15,6 +15,15 @@ pub struct Region {
     pub level: RegionLevel,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parent: Option<RegionCode>,
+}
+
+/// The area of a grid, as imported from GeoJSON, with the village it lies in. Stored with its
+/// bounding box so that a lookup narrows by box in SQL and tests the few candidates in Rust.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GridShape {
+    pub grid: RegionCode,
+    pub village: RegionCode,
+    pub shape: Shape,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -4,15 +4,16 @@
 use crate::audit::{AuditEntry, AuditFilter, AuditHash, AuditHead, AuditRecord};
 use crate::error::StoreError;
 use crate::model::{
-    ApiTokenRecord, CaseFilter, Category, Page, PageRequest, Region, RoleAssignment, Unit, User,
+    ApiTokenRecord, CaseFilter, Category, GridShape, Page, PageRequest, Region, RoleAssignment,
+    Unit, User,
 };
 use crate::write::{IdempotencyRecord, WriteOp, WriteReceipt};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use hezhi_crypto::{MasterKey, StoredKey};
 use hezhi_domain::{
-    AssignmentId, Case, CaseId, CaseKind, CategoryCode, Event, RegionCode, TrackingCode, UnitId,
-    UserId,
+    AssignmentId, Case, CaseId, CaseKind, CategoryCode, Event, Position, RegionCode, TrackingCode,
+    UnitId, UserId,
 };
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -50,6 +51,18 @@ pub trait RegionStore: Send + Sync {
     async fn region(&self, code: &RegionCode) -> StoreResult<Option<Region>>;
     async fn region_children(&self, code: &RegionCode) -> StoreResult<Vec<Region>>;
     async fn count_regions(&self) -> StoreResult<u64>;
+}
+
+#[async_trait]
+pub trait GridShapeStore: Send + Sync {
+    /// Inserts or renames each grid region and stores its shape (replacing an earlier one), all
+    /// in one transaction: an import lands whole or not at all. Never deletes.
+    async fn upsert_grid_shapes(&self, grids: &[(Region, GridShape)]) -> StoreResult<()>;
+    /// The shapes whose bounding box contains `point` (edges included), by grid code: the
+    /// candidates the caller then tests with [`hezhi_domain::Shape::contains`].
+    async fn grid_shape_candidates(&self, point: Position) -> StoreResult<Vec<GridShape>>;
+    /// The shapes of a village's grids, by grid code.
+    async fn grid_shapes_in_village(&self, village: &RegionCode) -> StoreResult<Vec<GridShape>>;
 }
 
 #[async_trait]
@@ -124,6 +137,7 @@ pub trait Store:
     CaseReader
     + CaseWriter
     + RegionStore
+    + GridShapeStore
     + CategoryStore
     + UnitStore
     + UserStore

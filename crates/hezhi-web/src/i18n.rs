@@ -111,6 +111,40 @@ pub fn error_message(code: &str, lang: Lang) -> Option<&'static str> {
         "invalid_phone" => ("手机号码不正确", "Invalid mobile number"),
         "invalid_party_name" => ("当事人姓名不正确", "Invalid party name"),
         "invalid_position" => ("坐标不正确", "Invalid position"),
+        "invalid_grid_number" => (
+            "网格编号须为村（社区）下的 1–999",
+            "A grid is numbered 1–999 under a village",
+        ),
+        "duplicate_grid_number" => (
+            "文件中有重复的网格编号",
+            "The file numbers two grids the same",
+        ),
+        "invalid_geojson" => (
+            "网格文件须为 GeoJSON 要素集合（FeatureCollection）",
+            "A grid file is a GeoJSON FeatureCollection",
+        ),
+        "invalid_geometry" => ("网格范围的几何数据格式不正确", "Malformed grid geometry"),
+        "unsupported_geometry" => (
+            "网格范围须为多边形（Polygon 或 MultiPolygon）",
+            "A grid is a Polygon or a MultiPolygon",
+        ),
+        "ring_not_closed" => (
+            "多边形边界未闭合：最后一个点须与第一个点相同",
+            "A ring is not closed: its last position must repeat the first",
+        ),
+        "ring_too_short" => (
+            "多边形边界至少需要 4 个点（含闭合点）",
+            "A ring needs at least 4 positions, the closing one included",
+        ),
+        "degenerate_ring" => ("多边形边界围成的面积为零", "A ring encloses no area"),
+        "invalid_coordinate" => (
+            "坐标须为 [经度, 纬度]，经度在 ±180、纬度在 ±90 之内",
+            "A position is [longitude, latitude] within ±180 and ±90",
+        ),
+        "too_many_vertices" => (
+            "网格范围的顶点过多（至多 10000 个）",
+            "The grid's shape has too many positions (at most 10,000)",
+        ),
         "invalid_value" => ("取值无效", "Invalid value"),
         "invalid_outcome" => ("办结结果无效", "Invalid outcome"),
         "invalid_idempotency_key" => ("幂等键格式不正确", "Invalid idempotency key"),

@@ -20,6 +20,10 @@ pub use openapi::document as openapi_document;
 /// The largest request body accepted by the JSON API.
 pub const MAX_JSON_BODY: usize = 256 * 1024;
 
+/// The largest GeoJSON grid file accepted by the grid import: room for a village's grids at
+/// up to `hezhi_domain::geo::MAX_VERTICES` positions each.
+pub const MAX_GEOJSON_BODY: usize = 8 * 1024 * 1024;
+
 /// The whole HTTP surface: `/healthz` and the JSON API under `/api/v1`.
 pub fn router(app: Arc<App>) -> Router {
     Router::new()

@@ -96,6 +96,62 @@ fn command_body(kind: CommandKind) -> Value {
     })
 }
 
+/// `POST /regions/{code}/grids/import`.
+fn grid_import() -> Value {
+    json!({
+        "post": {
+            "summary": "Create or rename a village's grids and store their shapes, from a GeoJSON FeatureCollection (system administrator over the village). All or nothing; repeatable.",
+            "parameters": [{ "name": "code", "in": "path", "required": true, "schema": { "type": "string", "pattern": "^[0-9]{12}$" } }],
+            "requestBody": { "required": true, "content": {
+                "application/json": { "schema": { "$ref": "#/components/schemas/GridFile" } },
+                "application/geo+json": { "schema": { "$ref": "#/components/schemas/GridFile" } } } },
+            "responses": {
+                "200": { "description": "The grids of the file, as stored", "content": { "application/json": { "schema": {
+                    "type": "object", "required": ["village", "items"], "properties": {
+                        "village": { "type": "string" },
+                        "items": { "type": "array", "items": { "$ref": "#/components/schemas/Region" } } } } } } },
+                "400": error_response("Invalid JSON"),
+                "401": error_response("No valid bearer token"),
+                "403": error_response("Not a system administrator over the village"),
+                "413": error_response("The body is over 8 MiB"),
+                "415": error_response("Content type is not application/json or application/geo+json"),
+                "422": error_response("Not a village, or a feature is invalid; `field` names it, e.g. `features[2].geometry.coordinates[0]`; nothing was written")
+            }
+        }
+    })
+}
+
+/// The GeoJSON grid file of the grid import.
+fn grid_file_schema() -> Value {
+    let position = json!({ "type": "array", "minItems": 2, "maxItems": 3, "items": { "type": "number" },
+        "description": "[longitude, latitude] in WGS-84 degrees; an altitude is dropped" });
+    let ring = json!({ "type": "array", "minItems": 4, "items": position,
+        "description": "Closed: the last position repeats the first" });
+    let polygon = json!({ "type": "array", "minItems": 1, "items": ring,
+        "description": "The exterior ring, then holes" });
+    json!({
+        "type": "object", "required": ["type", "features"],
+        "description": "A GeoJSON FeatureCollection (RFC 7946), one feature per grid; at most 10,000 positions per grid.",
+        "properties": {
+            "type": { "const": "FeatureCollection" },
+            "features": { "type": "array", "minItems": 1, "items": {
+                "type": "object", "required": ["type", "properties", "geometry"], "properties": {
+                    "type": { "const": "Feature" },
+                    "properties": { "type": "object", "required": ["number", "name"], "properties": {
+                        "number": { "oneOf": [
+                            { "type": "integer", "minimum": 1, "maximum": 999 },
+                            { "type": "string", "pattern": "^[0-9]{1,3}$" }],
+                            "description": "The grid number under the village: its code is the village code + 3 digits" },
+                        "name": { "type": "string", "maxLength": 50 } } },
+                    "geometry": { "oneOf": [
+                        { "type": "object", "required": ["type", "coordinates"], "properties": {
+                            "type": { "const": "Polygon" }, "coordinates": polygon } },
+                        { "type": "object", "required": ["type", "coordinates"], "properties": {
+                            "type": { "const": "MultiPolygon" },
+                            "coordinates": { "type": "array", "minItems": 1, "items": polygon } } }] } } } } }
+    })
+}
+
 pub fn document() -> Value {
     let commands: Vec<&str> = CommandKind::ALL
         .into_iter()
@@ -293,6 +349,23 @@ pub fn document() -> Value {
                         "201": { "description": "The grid", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Region" } } } },
                         "401": auth_errors["401"], "403": error_response("Not a system administrator over the village"),
                         "422": error_response("Not a village, or a bad number or name")
+                    }
+                }
+            },
+            "/regions/{code}/grids/import": grid_import(),
+            "/grids/locate": {
+                "get": {
+                    "summary": "The grid whose shape contains a point (on an edge two grids share, the first by code)",
+                    "parameters": [
+                        { "name": "lat", "in": "query", "required": true, "schema": { "type": "number", "minimum": -90, "maximum": 90 } },
+                        { "name": "lon", "in": "query", "required": true, "schema": { "type": "number", "minimum": -180, "maximum": 180 } }
+                    ],
+                    "responses": {
+                        "200": { "description": "The grid", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Region" } } } },
+                        "400": error_response("Malformed query"),
+                        "401": auth_errors["401"],
+                        "404": error_response("No grid's shape contains the point"),
+                        "422": error_response("lat or lon missing or out of range")
                     }
                 }
             },
@@ -525,6 +598,7 @@ pub fn document() -> Value {
                         "case": { "type": ["string", "null"], "format": "uuid" },
                         "detail": { "type": "object", "description": "Ids and codes, never personal data" },
                         "prev_hash": { "type": "string" }, "hash": { "type": "string" } } },
+                "GridFile": grid_file_schema(),
                 "Category": { "type": "object", "properties": {
                     "kind": { "$ref": "#/components/schemas/CaseKind" }, "code": { "type": "string" },
                     "name_zh": { "type": "string" }, "name_en": { "type": "string" } } }

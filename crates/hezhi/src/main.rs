@@ -165,6 +165,20 @@ enum GridCommand {
         #[arg(long)]
         name: String,
     },
+    /// List a village's grids, and whether each has a shape.
+    List {
+        #[arg(long)]
+        village: String,
+    },
+    /// Create or rename a village's grids and store their shapes, from a GeoJSON
+    /// FeatureCollection whose features carry `number` (1–999) and `name` properties. All or
+    /// nothing; importing a file again changes nothing.
+    Import {
+        /// The GeoJSON file, e.g. data/grids/370811002001.geojson.
+        file: PathBuf,
+        #[arg(long)]
+        village: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -374,6 +388,45 @@ async fn main() -> anyhow::Result<()> {
             let result = audit::search(&app, &query).await;
             app.shutdown().await;
             result
+        }
+        CommandLine::Grid(GridCommand::List { village }) => {
+            let store = backend::open(&config).await?;
+            let village = RegionCode::parse(&village)?;
+            let shaped: Vec<RegionCode> = store
+                .grid_shapes_in_village(&village)
+                .await?
+                .into_iter()
+                .map(|shape| shape.grid)
+                .collect();
+            for grid in store.region_children(&village).await? {
+                let shape = if shaped.contains(&grid.code) {
+                    "shape"
+                } else {
+                    "-"
+                };
+                println!("{}\t{}\t{shape}", grid.code, grid.name);
+            }
+            Ok(())
+        }
+        CommandLine::Grid(GridCommand::Import { file, village }) => {
+            let village = RegionCode::parse(&village)?;
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let collection: serde_json::Value = serde_json::from_str(&text)
+                .with_context(|| format!("{} is not JSON", file.display()))?;
+            let app = App::new(backend::open(&config).await?, Arc::new(SystemClock));
+            let result = app.import_grids(None, &village, &collection).await;
+            app.shutdown().await;
+            let grids =
+                result.with_context(|| format!("{}: nothing was imported", file.display()))?;
+            for grid in &grids {
+                println!("{}\t{}", grid.code, grid.name);
+            }
+            eprintln!(
+                "{} grids and their shapes stored under {village}",
+                grids.len()
+            );
+            Ok(())
         }
         CommandLine::Seed(SeedCommand::Demo) => {
             let store = backend::open(&config).await?;

@@ -1,7 +1,8 @@
 //! `hezhi seed demo`: a living centre for a newcomer — the counties of the sample cases with
-//! their towns and villages, grids under the villages that have cases, units for each town
-//! and county, a user for each role, and the sixty sample cases driven through the lifecycle
-//! by the people who would really do each step.
+//! their towns and villages, grids under the villages that have cases (one village's with
+//! their shapes, from `data/grids/`), units for each town and county, a user for each role,
+//! and the sixty sample cases driven through the lifecycle by the people who would really do
+//! each step.
 
 use crate::config::Config;
 use crate::import;
@@ -31,6 +32,12 @@ fn divisions_dir() -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/divisions")
     }
 }
+
+/// Villages whose grids the demo gives shapes, and their GeoJSON files (`data/grids/`).
+const GRID_SHAPES: &[(&str, &str)] = &[(
+    "370811002001",
+    include_str!("../../../data/grids/370811002001.geojson"),
+)];
 
 /// County-level departments and the categories each handles.
 const COUNTY_DEPARTMENTS: &[(&str, UnitKind, &[&str])] = &[
@@ -229,6 +236,7 @@ impl Demo {
         samples: &[SampleCase],
         real_now: DateTime<Utc>,
     ) -> anyhow::Result<String> {
+        let shaped = self.import_grid_shapes(villages).await?;
         let mut towns: Vec<RegionCode> = villages
             .iter()
             .filter_map(|v| v.ancestor_at(RegionLevel::Town))
@@ -353,7 +361,40 @@ impl Demo {
         for (state, count) in states {
             let _ = writeln!(summary, "  {:<12} {count}", state.as_str());
         }
+        for (village, grids) in shaped {
+            let _ = writeln!(
+                summary,
+                "grid shapes: {grids} grids of {village} {}",
+                self.name_of(&village)
+            );
+        }
         Ok(summary)
+    }
+
+    /// Imports the shipped grid shapes of the demo's villages, before any case is reported,
+    /// so that a report with a position lands in its grid.
+    async fn import_grid_shapes(
+        &mut self,
+        villages: &[RegionCode],
+    ) -> anyhow::Result<Vec<(RegionCode, usize)>> {
+        let mut shaped = Vec::new();
+        for (village, file) in GRID_SHAPES {
+            let village = RegionCode::parse(village)?;
+            if !villages.contains(&village) {
+                continue;
+            }
+            let collection: serde_json::Value = serde_json::from_str(file).context("data/grids")?;
+            let grids = self
+                .app
+                .import_grids(None, &village, &collection)
+                .await
+                .with_context(|| format!("grid shapes of {village}"))?;
+            shaped.push((village, grids.len()));
+            for grid in grids {
+                self.regions.insert(grid.code.clone(), grid);
+            }
+        }
+        Ok(shaped)
     }
 
     /// Reports one sample case and takes it as far as its place in the demo says.

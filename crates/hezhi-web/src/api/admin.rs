@@ -3,9 +3,10 @@
 //! only parse and answer.
 
 use crate::error::ApiError;
-use crate::extract::{Caller, json_body};
+use crate::extract::{self, Caller, json_body};
 use axum::Json;
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -198,4 +199,23 @@ pub async fn create_grid(
         .await
         .map_err(app_error(&caller))?;
     Ok((StatusCode::CREATED, Json(json!(grid))).into_response())
+}
+
+/// `POST /regions/{village}/grids/import`: a GeoJSON `FeatureCollection` of grids, all or
+/// nothing (`App::import_grids`).
+pub async fn import_grids(
+    State(app): State<Arc<App>>,
+    caller: Caller,
+    Path(village): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let village = RegionCode::parse(&village).map_err(invalid(&caller))?;
+    let body = extract::body(body, caller.lang)?;
+    let collection: Value = json_body(&headers, &body, caller.lang)?;
+    let grids = app
+        .import_grids(Some(&caller.principal), &village, &collection)
+        .await
+        .map_err(app_error(&caller))?;
+    Ok(Json(json!({ "village": village, "items": grids })))
 }

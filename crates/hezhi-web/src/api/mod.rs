@@ -10,7 +10,7 @@ use crate::error::ApiError;
 use crate::extract::lang;
 use axum::Json;
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{delete, get, post};
 use hezhi_app::App;
@@ -28,6 +28,12 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/regions/{code}", get(regions::show))
         .route("/units", get(regions::units).post(admin::create_unit))
         .route("/regions/{code}/grids", post(admin::create_grid))
+        .route(
+            "/regions/{code}/grids/import",
+            // A grid file is larger than any other request; the limit of the rest still holds.
+            post(admin::import_grids).layer(DefaultBodyLimit::max(crate::MAX_GEOJSON_BODY)),
+        )
+        .route("/grids/locate", get(regions::locate_grid))
         .route("/users", get(admin::users).post(admin::create_user))
         .route("/users/{id}/roles", post(admin::grant_role))
         .route("/users/{id}/roles/{assignment}", delete(admin::revoke_role))

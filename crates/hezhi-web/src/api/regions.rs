@@ -71,3 +71,37 @@ pub async fn categories(
         .map_err(|e| ApiError::from(e).in_lang(caller.lang))?;
     Ok(Json(json!({ "items": categories })))
 }
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LocateQuery {
+    lat: Option<f64>,
+    lon: Option<f64>,
+}
+
+/// `GET /grids/locate?lat=&lon=`: the grid whose shape contains the point, or 404.
+pub async fn locate_grid(
+    State(app): State<Arc<App>>,
+    caller: Caller,
+    query: Result<Query<LocateQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Query(query) = query.map_err(|e| {
+        ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", e.body_text()).in_lang(caller.lang)
+    })?;
+    let required = |field: &'static str| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "required",
+            format!("{field} is required"),
+        )
+        .with_field(field)
+        .in_lang(caller.lang)
+    };
+    let lat = query.lat.ok_or_else(|| required("lat"))?;
+    let lon = query.lon.ok_or_else(|| required("lon"))?;
+    let grid = app
+        .locate_grid(lat, lon)
+        .await
+        .map_err(|e| ApiError::from(e).in_lang(caller.lang))?;
+    Ok(Json(json!(grid)))
+}

@@ -12,6 +12,7 @@ mod commands;
 mod concurrency;
 mod fixture;
 mod garbage;
+mod grids;
 mod harness;
 mod idempotency;
 mod lifecycle;

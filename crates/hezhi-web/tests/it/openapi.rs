@@ -17,6 +17,8 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/regions/{code}", &["get"]),
     ("/units", &["get", "post"]),
     ("/regions/{code}/grids", &["post"]),
+    ("/regions/{code}/grids/import", &["post"]),
+    ("/grids/locate", &["get"]),
     ("/users", &["get", "post"]),
     ("/users/{id}/roles", &["post"]),
     ("/users/{id}/roles/{assignment}", &["delete"]),

@@ -42,20 +42,10 @@ pub fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-#[test]
-fn config_example_prints_a_commented_file() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let text = stdout(&hezhi(dir.path(), &["config", "example"]));
-    assert!(text.contains("data_dir = \"hezhi-data\""));
-    assert!(text.lines().filter(|l| l.starts_with('#')).count() > 5);
-}
-
-#[test]
-fn a_user_is_created_with_a_token_shown_once_and_bad_input_is_refused() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let divisions = dir.path().join("divisions");
+/// A tiny division set in the real file layout, down to village 370811002001.
+fn tiny_divisions(dir: &std::path::Path) -> std::path::PathBuf {
+    let divisions = dir.join("divisions");
     std::fs::create_dir_all(&divisions).expect("dir");
-    // A tiny division set in the real file layout.
     std::fs::write(
         divisions.join("provinces.csv"),
         "code,name\n37,\"山东省\"\n",
@@ -88,6 +78,21 @@ fn a_user_is_created_with_a_token_shown_once_and_bad_input_is_refused() {
     )
     .expect("write");
 
+    divisions
+}
+
+#[test]
+fn config_example_prints_a_commented_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let text = stdout(&hezhi(dir.path(), &["config", "example"]));
+    assert!(text.contains("data_dir = \"hezhi-data\""));
+    assert!(text.lines().filter(|l| l.starts_with('#')).count() > 5);
+}
+
+#[test]
+fn a_user_is_created_with_a_token_shown_once_and_bad_input_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let divisions = tiny_divisions(dir.path());
     let data = dir.path().join("data");
     let path = divisions.to_string_lossy().into_owned();
     let imported = hezhi(&data, &["import", "divisions", &path]);
@@ -246,6 +251,10 @@ fn the_demo_seed_fills_every_state_of_the_loop() {
     let dir = tempfile::tempdir().expect("temp dir");
     let out = stdout(&hezhi(dir.path(), &["seed", "demo"]));
     assert!(out.contains("60 cases"), "{out}");
+    assert!(
+        out.contains("grid shapes: 2 grids of 370811002001"),
+        "{out}"
+    );
     for state in [
         "reported",
         "accepted",
@@ -497,4 +506,80 @@ fn keys_rotate_and_rewrap_without_rewriting_cases() {
     assert!(migrated.contains("60 cases"), "{migrated}");
     let bad = hezhi(&data, &["keys", "rewrap", "--new-master-key", "not-a-key"]);
     assert!(stderr(&bad).contains("neither a file nor a base64 master key"));
+}
+
+#[test]
+fn grids_are_imported_from_geojson_all_or_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let divisions = tiny_divisions(dir.path());
+    let data = dir.path().join("data");
+    stdout(&hezhi(
+        &data,
+        &["import", "divisions", &divisions.to_string_lossy()],
+    ));
+    let shipped = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../data/grids/370811002001.geojson"
+    );
+    let village = ["--village", "370811002001"];
+    let import = |file: &str| {
+        let mut args = vec!["grid", "import", file];
+        args.extend(village);
+        hezhi(&data, &args)
+    };
+    let list = || {
+        stdout(&hezhi(
+            &data,
+            &["grid", "list", "--village", "370811002001"],
+        ))
+    };
+    assert_eq!(list(), "", "no grids yet");
+
+    // A file with a bad second feature: refused, naming the feature and the fault, and
+    // nothing written.
+    let mut bad: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(shipped).expect("shipped file"))
+            .expect("JSON");
+    bad["features"][1]["geometry"]["coordinates"][0]
+        .as_array_mut()
+        .expect("ring")
+        .pop();
+    let bad_file = dir.path().join("bad.geojson");
+    std::fs::write(&bad_file, bad.to_string()).expect("write");
+    let refused = import(&bad_file.to_string_lossy());
+    assert!(!refused.status.success());
+    assert_eq!(list(), "", "nothing written");
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("nothing was imported")
+            && stderr.contains("features[1].geometry.coordinates[0]")
+            && stderr.contains("repeat the first"),
+        "{stderr}"
+    );
+    let not_json = dir.path().join("not.geojson");
+    std::fs::write(&not_json, "{\"type\": ").expect("write");
+    let refused = import(&not_json.to_string_lossy());
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("is not JSON"));
+
+    // The shipped file: imported, then imported again to the same effect.
+    for _ in 0..2 {
+        let out = stdout(&import(shipped));
+        assert_eq!(
+            out.lines().collect::<Vec<_>>(),
+            [
+                "370811002001001\t航运新村第一网格",
+                "370811002001002\t航运新村第二网格"
+            ]
+        );
+    }
+    assert_eq!(
+        list(),
+        "370811002001001\t航运新村第一网格\tshape\n370811002001002\t航运新村第二网格\tshape\n"
+    );
+    let not_a_village = hezhi(
+        &data,
+        &["grid", "import", shipped, "--village", "370811002"],
+    );
+    assert!(!not_a_village.status.success());
 }
