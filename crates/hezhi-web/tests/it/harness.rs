@@ -26,6 +26,9 @@ pub fn start_of_test() -> DateTime<Utc> {
 /// and units of the fixture.
 pub struct Harness {
     pub router: Router,
+    /// The application behind the router, for setting up what the API does not create
+    /// (users with a token, as the operator's CLI does).
+    pub app: Arc<App>,
     pub store: Arc<dyn Store>,
     pub clock: Arc<ManualClock>,
     pub fx: Fixture,
@@ -37,7 +40,8 @@ impl Harness {
         let app = Arc::new(App::new(store.clone(), clock.clone()));
         let fx = Fixture::load(&app, store.as_ref()).await;
         Harness {
-            router: hezhi_web::router(app),
+            router: hezhi_web::router(app.clone()),
+            app,
             store,
             clock,
             fx,

@@ -15,6 +15,7 @@ mod garbage;
 mod grids;
 mod harness;
 mod idempotency;
+mod isolation;
 mod lifecycle;
 mod listing;
 mod openapi;
