@@ -40,6 +40,39 @@ pub enum AppError {
     /// Too many failed attempts from this client; try again after `retry_after` seconds.
     #[error("too many attempts; retry after {retry_after} s")]
     TooManyAttempts { retry_after: i64 },
+    /// Wrong name, password or TOTP code (which one is not said).
+    #[error("wrong name or password")]
+    InvalidCredentials,
+
+    /// The password was right; the account also needs a TOTP code.
+    #[error("a TOTP code is required")]
+    TotpCodeRequired,
+
+    /// Too many failed sign-ins; try again after this many seconds.
+    #[error("too many failed sign-ins; retry in {retry_after_seconds} s")]
+    SignInLocked { retry_after_seconds: u64 },
+
+    /// The session may only change its password.
+    #[error("change the password first")]
+    PasswordChangeRequired,
+
+    /// The session may only enrol a TOTP authenticator.
+    #[error("enrol a TOTP authenticator first")]
+    TotpEnrolmentRequired,
+
+    /// Staff sign-in and its endpoints are not for residents.
+    #[error("for staff only")]
+    StaffOnly,
+
+    #[error("a TOTP authenticator is already enrolled")]
+    TotpAlreadyEnrolled,
+
+    #[error("no TOTP enrolment was started")]
+    TotpNotStarted,
+
+    /// Something on the server broke that the client can do nothing about.
+    #[error("internal error: {0}")]
+    Internal(String),
 
     #[error(transparent)]
     Store(StoreError),
@@ -77,6 +110,15 @@ impl AppError {
             AppError::IdempotencyInFlight => "idempotency_in_flight",
             AppError::TooManyAttempts { .. } => "too_many_attempts",
             AppError::Forbidden(code) => code,
+            AppError::InvalidCredentials => "invalid_credentials",
+            AppError::TotpCodeRequired => "totp_code_required",
+            AppError::SignInLocked { .. } => "sign_in_locked",
+            AppError::PasswordChangeRequired => "password_change_required",
+            AppError::TotpEnrolmentRequired => "totp_enrolment_required",
+            AppError::StaffOnly => "staff_only",
+            AppError::TotpAlreadyEnrolled => "totp_already_enrolled",
+            AppError::TotpNotStarted => "totp_not_started",
+            AppError::Internal(_) => "internal",
             AppError::Store(StoreError::ShuttingDown) => "shutting_down",
             AppError::Store(_) => "internal",
         }

@@ -6,8 +6,11 @@ pub mod clock;
 pub mod error;
 pub mod idempotency;
 pub mod input;
+pub mod password;
 mod random;
 pub mod service;
+pub mod sign_in;
+pub mod totp;
 pub mod tracking;
 
 pub use audit::AuditQuery;
@@ -17,3 +20,6 @@ pub use hezhi_store::{CaseFilter, Page, PageRequest};
 pub use idempotency::IdempotencyRequest;
 pub use input::{CaseInput, PartyInput};
 pub use service::{App, NewUser, WriteOutcome};
+pub use sign_in::{
+    BootstrapAdmin, Session, SignInAttempt, SignInPolicy, SignedIn, TotpEnrolment, constant_time_eq,
+};

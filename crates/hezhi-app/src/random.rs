@@ -18,3 +18,11 @@ pub fn u64() -> u64 {
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+/// Bytes for secrets (session ids, CSRF tokens, TOTP secrets, passwords): unlike [`bytes`],
+/// a broken generator is an error, never a predictable secret.
+pub fn secret_bytes<const N: usize>() -> Result<[u8; N], getrandom::Error> {
+    let mut buffer = [0u8; N];
+    getrandom::fill(&mut buffer)?;
+    Ok(buffer)
+}

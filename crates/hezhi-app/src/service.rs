@@ -7,11 +7,12 @@ use crate::error::AppError;
 use crate::idempotency::{IdempotencyRequest, InFlight};
 use crate::input::{CaseInput, parse_grid_features};
 use crate::random;
+use crate::sign_in::{SignInPolicy, SignInState};
 use chrono::{DateTime, Utc};
 use hezhi_domain::{
     Actor, AssignmentId, Case, CaseId, CaseKind, CategoryCode, Command, DomainError, Event,
-    NewCase, Party, Position, Principal, RegionCode, RegionLevel, Role, TrackingCode, UnitId,
-    UserId, ValidationError, access::Action, check_report, decide, evolve,
+    NewCase, Party, Position, Principal, RegionCode, RegionLevel, Role, TokenId, TrackingCode,
+    UnitId, UserId, ValidationError, access::Action, check_report, decide, evolve,
 };
 use hezhi_store::{
     ApiTokenRecord, AuditRecord, CaseFilter, Category, GridShape, GroupCommit, GroupCommitConfig,
@@ -49,6 +50,7 @@ pub struct App {
     /// Recently checked API tokens: hash → (actor, when checked).
     tokens: RwLock<HashMap<String, (Principal, DateTime<Utc>)>>,
     pub(crate) tracking_throttle: crate::tracking::TrackingThrottle,
+    sign_in: SignInState,
 }
 
 /// The longest reason a reveal of personal data may give.
@@ -119,7 +121,18 @@ impl App {
             known: KnownReferences::default(),
             tokens: RwLock::default(),
             tracking_throttle: crate::tracking::TrackingThrottle::default(),
+            sign_in: SignInState::default(),
         }
+    }
+
+    /// The same app with `policy` for sessions and second factors.
+    pub fn with_sign_in_policy(mut self, policy: SignInPolicy) -> Self {
+        self.sign_in = SignInState::new(policy);
+        self
+    }
+
+    pub(crate) fn sign_in_state(&self) -> &SignInState {
+        &self.sign_in
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
@@ -194,6 +207,11 @@ impl App {
         }
         tokens.insert(hash, (principal.clone(), now));
         Ok(principal)
+    }
+
+    /// Forgets a checked token, so that its revocation takes effect here at once.
+    pub(crate) fn forget_token(&self, hash: &str) {
+        write_lock(&self.tokens).remove(hash);
     }
 
     // ---- cases ------------------------------------------------------------------------
@@ -831,6 +849,7 @@ impl App {
         let token = format!("hz_{}", random::hex(&random::bytes::<24>()));
         self.store
             .insert_api_token(&ApiTokenRecord {
+                id: TokenId::from_uuid(self.new_uuid()),
                 token_hash: token_hash(&token),
                 user: assignment.user,
                 assignment: assignment.id,
@@ -973,7 +992,7 @@ impl App {
         }
     }
 
-    fn new_uuid(&self) -> uuid::Uuid {
+    pub(crate) fn new_uuid(&self) -> uuid::Uuid {
         let millis = u64::try_from(self.now().timestamp_millis()).unwrap_or(0);
         uuid::Builder::from_unix_timestamp_millis(millis, &random::bytes::<10>()).into_uuid()
     }

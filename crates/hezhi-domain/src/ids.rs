@@ -30,6 +30,9 @@ pub enum EventEntity {}
 /// Marker for [`AssignmentId`].
 #[derive(Debug)]
 pub enum AssignmentEntity {}
+/// Marker for [`TokenId`].
+#[derive(Debug)]
+pub enum TokenEntity {}
 
 /// A case (事件).
 pub type CaseId = Id<CaseEntity>;
@@ -41,6 +44,8 @@ pub type UserId = Id<UserEntity>;
 pub type EventId = Id<EventEntity>;
 /// One role assignment of a user.
 pub type AssignmentId = Id<AssignmentEntity>;
+/// An API token (the id names it; the token itself is shown once and stored only hashed).
+pub type TokenId = Id<TokenEntity>;
 
 impl<T> Id<T> {
     pub const fn from_uuid(uuid: Uuid) -> Self {

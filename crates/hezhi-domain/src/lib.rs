@@ -19,7 +19,7 @@ pub use case::{
 };
 pub use error::{DomainError, ValidationError};
 pub use geo::{BoundingBox, Polygon, Ring, Shape};
-pub use ids::{AssignmentId, CaseId, EventId, UnitId, UserId};
+pub use ids::{AssignmentId, CaseId, EventId, TokenId, UnitId, UserId};
 pub use lifecycle::{
     CaseState, Command, CommandKind, Event, EventKind, check_report, decide, evolve, replay,
     report, reported_event,

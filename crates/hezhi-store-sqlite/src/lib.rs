@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod migrate;
+mod sign_in;
 
 use async_trait::async_trait;
 use chrono::{DateTime, TimeZone, Utc};
@@ -1136,8 +1137,10 @@ impl UserStore for SqliteStore {
 
     async fn insert_api_token(&self, token: &ApiTokenRecord) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO api_tokens (token_hash, user_id, assignment_id, created_at) VALUES ($1, $2, $3, $4)",
+            "INSERT INTO api_tokens (id, token_hash, user_id, assignment_id, created_at)
+             VALUES ($1, $2, $3, $4, $5)",
         )
+        .bind(token.id.as_uuid())
         .bind(&token.token_hash)
         .bind(token.user.as_uuid())
         .bind(token.assignment.as_uuid())

@@ -18,6 +18,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../migrations/0003_personal_data.sql"),
     ),
     (
+        "0004_sign_in",
+        include_str!("../migrations/0004_sign_in.sql"),
+    ),
+    (
         "0005_role_assignments",
         include_str!("../migrations/0005_role_assignments.sql"),
     ),

@@ -7,12 +7,12 @@ pub mod tamper;
 
 use crate::{
     ApiTokenRecord, CaseFilter, Category, GridShape, IdempotencyKey, ListScope, PageRequest,
-    Region, RoleAssignment, Store, StoreError, Unit, User, WriteOp,
+    Region, RoleAssignment, SessionRecord, Store, StoreError, ThrottleKey, Unit, User, WriteOp,
 };
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use hezhi_domain::{
     Actor, AssignmentId, Case, CaseId, CaseKind, CaseState, CategoryCode, Channel, Command,
-    Complexity, NewCase, Party, PartyRole, Position, RegionCode, RegionLevel, Role, Shape,
+    Complexity, NewCase, Party, PartyRole, Position, RegionCode, RegionLevel, Role, Shape, TokenId,
     TrackingCode, UnitId, UnitKind, Urgency, UserId, decide,
 };
 use std::future::Future;
@@ -85,6 +85,21 @@ pub const SCENARIOS: &[(&str, Scenario)] = &[
         "grid_shapes_upsert_with_their_grids_and_are_found_by_box",
         |s| Box::pin(grid_shapes(s)),
     ),
+    (
+        "credentials_keep_a_password_and_a_totp_secret_whose_steps_are_used_once",
+        |s| Box::pin(credentials(s)),
+    ),
+    (
+        "sessions_are_found_by_hash_touched_revoked_and_purged",
+        |s| Box::pin(sessions(s)),
+    ),
+    (
+        "failed_sign_ins_are_counted_per_key_forgotten_after_a_while_and_cleared",
+        |s| Box::pin(sign_in_failures(s)),
+    ),
+    ("api_tokens_are_listed_and_revoked_once", |s| {
+        Box::pin(token_revocation(s))
+    }),
 ];
 
 /// Keys for a test store: a fresh random master key, AES-256-GCM.
@@ -729,6 +744,7 @@ async fn users_and_tokens(store: Arc<dyn Store>) {
     ));
     store
         .insert_api_token(&ApiTokenRecord {
+            id: TokenId::from_uuid(uuid::Uuid::from_u128(0x3101)),
             token_hash: "abc".into(),
             user: user.id,
             assignment: grid_worker.id,
@@ -987,7 +1003,8 @@ fn party(
 }
 
 /// Personal data that [`report_known_personal_data`] stores and that must appear nowhere in
-/// the database in the clear: phones, ID numbers, addresses.
+/// the database in the clear: phones, ID numbers, addresses — and a staff member's TOTP
+/// secret, encrypted with the same keys.
 pub const KNOWN_PERSONAL_DATA: &[&str] = &[
     "13912345678",
     "18605371234",
@@ -995,7 +1012,11 @@ pub const KNOWN_PERSONAL_DATA: &[&str] = &[
     "370812197001014565",
     "幸福里小区7号楼302室",
     "兖州区鼓楼街道建设路88号",
+    KNOWN_TOTP_SECRET,
 ];
+
+/// The TOTP secret [`report_known_personal_data`] enrols.
+const KNOWN_TOTP_SECRET: &str = "KRUGKIDROVUWG2ZAMJZG653OEBTG66BA";
 
 /// Reports cases whose parties carry [`KNOWN_PERSONAL_DATA`] (one alone, one in a batch,
 /// one taken through a command so that its projection is rewritten), for a backend's test
@@ -1069,6 +1090,18 @@ pub async fn report_known_personal_data(store: &Arc<dyn Store>) {
         case.parties, read.data.parties,
         "the report keeps the parties in full"
     );
+    let staff = staff_user(store, 0x6001, "密钥用户").await;
+    store
+        .set_pending_totp(staff.id, KNOWN_TOTP_SECRET)
+        .await
+        .expect("enrol");
+    let read = store
+        .credentials(staff.id)
+        .await
+        .expect("read")
+        .and_then(|c| c.totp)
+        .expect("a pending secret");
+    assert_eq!(read.secret, KNOWN_TOTP_SECRET, "read back decrypted");
 }
 
 async fn party_lookup(store: Arc<dyn Store>) {
@@ -1411,4 +1444,343 @@ async fn grid_shapes(store: Arc<dyn Store>) {
         ["370811004001001", "370811004001002"]
     );
     store.upsert_grid_shapes(&[]).await.expect("nothing to do");
+}
+
+/// A staff user of its own for a scenario (ids and names are distinct per scenario).
+async fn staff_user(store: &Arc<dyn Store>, number: u128, name: &str) -> User {
+    let id = UserId::from_uuid(uuid::Uuid::from_u128(number));
+    let user = User {
+        id,
+        name: name.into(),
+        created_at: at(12, 8),
+        assignments: vec![RoleAssignment {
+            id: AssignmentId::from_uuid(uuid::Uuid::from_u128(0x5000 + number)),
+            user: id,
+            role: Role::SystemAdmin,
+            region: Some(code("37")),
+            unit: None,
+            granted_at: at(12, 8),
+            granted_by: None,
+        }],
+    };
+    store.insert_user(&user).await.expect("insert user");
+    user
+}
+
+async fn credentials(store: Arc<dyn Store>) {
+    let before = store.count_users().await.expect("count");
+    let user = staff_user(&store, 0x4001, "密码用户").await;
+    assert_eq!(store.count_users().await.expect("count"), before + 1);
+    assert_eq!(store.credentials(user.id).await.expect("read"), None);
+
+    store
+        .set_password(user.id, "$argon2id$first", true, at(12, 9))
+        .await
+        .expect("set");
+    let first = store
+        .credentials(user.id)
+        .await
+        .expect("read")
+        .expect("row");
+    assert_eq!(first.password_hash.as_deref(), Some("$argon2id$first"));
+    assert!(first.must_change_password);
+    assert_eq!(first.password_changed_at, Some(at(12, 9)));
+    assert_eq!(first.totp, None);
+
+    store
+        .set_pending_totp(user.id, "JBSWY3DPEHPK3PXP")
+        .await
+        .expect("pending");
+    store
+        .set_password(user.id, "$argon2id$second", false, at(12, 10))
+        .await
+        .expect("change");
+    let changed = store
+        .credentials(user.id)
+        .await
+        .expect("read")
+        .expect("row");
+    assert_eq!(changed.password_hash.as_deref(), Some("$argon2id$second"));
+    assert!(!changed.must_change_password);
+    let pending = changed
+        .totp
+        .expect("a password change keeps the TOTP secret");
+    assert_eq!(pending.secret, "JBSWY3DPEHPK3PXP");
+    assert!(!pending.is_confirmed());
+
+    assert!(
+        store
+            .confirm_totp(user.id, 100, at(12, 11))
+            .await
+            .expect("confirm")
+    );
+    assert!(
+        !store
+            .confirm_totp(user.id, 101, at(12, 11))
+            .await
+            .expect("again"),
+        "a confirmed secret is not confirmed twice"
+    );
+    let totp = store
+        .credentials(user.id)
+        .await
+        .expect("read")
+        .expect("row")
+        .totp
+        .expect("totp");
+    assert_eq!(totp.confirmed_at, Some(at(12, 11)));
+    assert_eq!(totp.last_step, Some(100));
+    assert!(!store.use_totp_step(user.id, 100).await.expect("replay"));
+    assert!(!store.use_totp_step(user.id, 99).await.expect("older"));
+    assert!(store.use_totp_step(user.id, 101).await.expect("next"));
+    assert!(!store.use_totp_step(user.id, 101).await.expect("replay"));
+
+    store.clear_totp(user.id).await.expect("clear");
+    let cleared = store
+        .credentials(user.id)
+        .await
+        .expect("read")
+        .expect("row");
+    assert_eq!(cleared.totp, None);
+    assert_eq!(cleared.password_hash.as_deref(), Some("$argon2id$second"));
+    assert!(!store.use_totp_step(user.id, 200).await.expect("no secret"));
+    assert!(
+        !store
+            .confirm_totp(user.id, 200, at(12, 12))
+            .await
+            .expect("no secret")
+    );
+    // Enrolling again starts from no used step.
+    store
+        .set_pending_totp(user.id, "KRUGKIDROVUWG2ZA")
+        .await
+        .expect("pending");
+    assert!(
+        store
+            .confirm_totp(user.id, 5, at(12, 13))
+            .await
+            .expect("confirm")
+    );
+}
+
+async fn sessions(store: Arc<dyn Store>) {
+    let user = staff_user(&store, 0x4002, "会话用户").await;
+    let other = staff_user(&store, 0x4003, "会话用户二").await;
+    let session = |hash: &str, who: &User, created: DateTime<Utc>| SessionRecord {
+        id_hash: hash.into(),
+        user: who.id,
+        csrf_token: format!("csrf-{hash}"),
+        created_at: created,
+        last_seen_at: created,
+        must_change_password: true,
+        must_enrol_totp: false,
+        client: Some("192.0.2.7".into()),
+        revoked_at: None,
+    };
+    let first = session("s1", &user, at(13, 8));
+    store.insert_session(&first).await.expect("insert");
+    assert!(
+        store.insert_session(&first).await.is_err(),
+        "a session hash is unique"
+    );
+    assert_eq!(
+        store.session("s1").await.expect("read"),
+        Some(first.clone())
+    );
+    assert_eq!(store.session("s0").await.expect("read"), None);
+
+    store.touch_session("s1", at(13, 9)).await.expect("touch");
+    store
+        .touch_session("s1", at(13, 8))
+        .await
+        .expect("an older touch changes nothing");
+    let touched = store.session("s1").await.expect("read").expect("row");
+    assert_eq!(touched.last_seen_at, at(13, 9));
+    assert_eq!(touched.created_at, at(13, 8));
+
+    assert!(
+        store
+            .revoke_session("s1", at(13, 10))
+            .await
+            .expect("revoke")
+    );
+    assert!(!store.revoke_session("s1", at(13, 11)).await.expect("twice"));
+    let revoked = store.session("s1").await.expect("read").expect("row");
+    assert_eq!(revoked.revoked_at, Some(at(13, 10)));
+
+    for (hash, hour) in [("s2", 9), ("s3", 12)] {
+        store
+            .insert_session(&session(hash, &user, at(13, hour)))
+            .await
+            .expect("insert");
+    }
+    store
+        .insert_session(&session("o1", &other, at(13, 9)))
+        .await
+        .expect("insert");
+    assert_eq!(
+        store
+            .revoke_sessions_of(user.id, at(13, 13))
+            .await
+            .expect("all"),
+        2
+    );
+    assert!(
+        store
+            .session("s3")
+            .await
+            .expect("read")
+            .expect("row")
+            .revoked_at
+            .is_some()
+    );
+    assert!(
+        store
+            .session("o1")
+            .await
+            .expect("read")
+            .expect("row")
+            .revoked_at
+            .is_none(),
+        "another user's session stays"
+    );
+
+    store
+        .insert_session(&session("s4", &user, at(13, 14)))
+        .await
+        .expect("insert");
+    assert_eq!(
+        store
+            .purge_sessions_of(user.id, at(13, 12))
+            .await
+            .expect("purge"),
+        3,
+        "revoked sessions go"
+    );
+    assert_eq!(store.session("s1").await.expect("read"), None);
+    assert!(store.session("s4").await.expect("read").is_some());
+    assert_eq!(
+        store
+            .purge_sessions_of(other.id, at(13, 10))
+            .await
+            .expect("purge"),
+        1,
+        "sessions begun before the cut go"
+    );
+}
+
+async fn sign_in_failures(store: Arc<dyn Store>) {
+    let account = ThrottleKey::Account("王芳".into());
+    let address = ThrottleKey::Address("192.0.2.7".into());
+    let same_value = ThrottleKey::Address("王芳".into());
+    let long_ago = at(1, 0);
+    assert_eq!(store.sign_in_failures(&account).await.expect("read"), None);
+    for n in 1..=3 {
+        let state = store
+            .record_sign_in_failure(&account, at(14, n), long_ago)
+            .await
+            .expect("record");
+        assert_eq!(state.failures, n);
+        assert_eq!(state.last_failure_at, at(14, n));
+    }
+    store
+        .record_sign_in_failure(&address, at(14, 3), long_ago)
+        .await
+        .expect("record");
+    let state = store
+        .sign_in_failures(&account)
+        .await
+        .expect("read")
+        .expect("row");
+    assert_eq!(state.failures, 3);
+    assert_eq!(
+        store.sign_in_failures(&same_value).await.expect("read"),
+        None,
+        "accounts and addresses are counted apart"
+    );
+    // A count whose last failure is older than the cut starts again.
+    let fresh = store
+        .record_sign_in_failure(&account, at(16, 0), at(15, 0))
+        .await
+        .expect("record");
+    assert_eq!(fresh.failures, 1);
+    store.clear_sign_in_failures(&account).await.expect("clear");
+    assert_eq!(store.sign_in_failures(&account).await.expect("read"), None);
+    assert_eq!(
+        store
+            .sign_in_failures(&address)
+            .await
+            .expect("read")
+            .map(|s| s.failures),
+        Some(1),
+        "clearing one key leaves the others"
+    );
+}
+
+async fn token_revocation(store: Arc<dyn Store>) {
+    let user = staff_user(&store, 0x4004, "令牌用户").await;
+    let ids = [0x4101_u128, 0x4102].map(|n| TokenId::from_uuid(uuid::Uuid::from_u128(n)));
+    for (n, id) in ids.iter().enumerate() {
+        store
+            .insert_api_token(&ApiTokenRecord {
+                id: *id,
+                token_hash: format!("token-hash-{n}"),
+                user: user.id,
+                assignment: user.assignments[0].id,
+                created_at: at(15, u32::try_from(n).expect("small") + 8),
+            })
+            .await
+            .expect("token");
+    }
+    let listed = store.api_tokens_of(user.id).await.expect("list");
+    assert_eq!(
+        listed.iter().map(|t| t.id).collect::<Vec<_>>(),
+        ids.to_vec()
+    );
+    assert!(listed.iter().all(|t| t.revoked_at.is_none()
+        && t.user == user.id
+        && t.assignment == user.assignments[0].id));
+
+    assert_eq!(
+        store
+            .revoke_api_token(ids[0], at(15, 12))
+            .await
+            .expect("revoke"),
+        Some("token-hash-0".to_owned())
+    );
+    assert_eq!(
+        store
+            .revoke_api_token(ids[0], at(15, 13))
+            .await
+            .expect("twice"),
+        None
+    );
+    assert_eq!(
+        store
+            .revoke_api_token(
+                TokenId::from_uuid(uuid::Uuid::from_u128(0x4199)),
+                at(15, 13)
+            )
+            .await
+            .expect("unknown"),
+        None
+    );
+    assert_eq!(store.token_owner("token-hash-0").await.expect("read"), None);
+    assert_eq!(
+        store
+            .token_owner("token-hash-1")
+            .await
+            .expect("read")
+            .map(|(u, _)| u.id),
+        Some(user.id)
+    );
+    let revoked = store.api_token(ids[0]).await.expect("read").expect("row");
+    assert_eq!(revoked.revoked_at, Some(at(15, 12)));
+    assert_eq!(
+        store
+            .api_token(TokenId::from_uuid(uuid::Uuid::from_u128(0x4199)))
+            .await
+            .expect("read"),
+        None
+    );
 }

@@ -7,6 +7,7 @@ pub mod error;
 pub mod group_commit;
 pub mod model;
 pub mod personal_data;
+pub mod sign_in;
 pub mod traits;
 pub mod write;
 
@@ -25,5 +26,6 @@ pub use group_commit::{GroupCommit, GroupCommitConfig};
 pub use hezhi_crypto::{Cipher, CryptoError, KeyPurpose, Keyring, MasterKey, StoredKey};
 pub use model::*;
 pub use personal_data::PersonalDataKeys;
+pub use sign_in::{Credentials, SessionRecord, ThrottleKey, ThrottleState, TotpState};
 pub use traits::*;
 pub use write::*;

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use hezhi_domain::{
     Actor, AssignmentId, CaseKind, CaseState, CategoryCode, IdNumber, Phone, Principal, RegionCode,
-    RegionLevel, Role, Shape, UnitId, UnitKind, UnitSnapshot, Urgency, UserId,
+    RegionLevel, Role, Shape, TokenId, UnitId, UnitKind, UnitSnapshot, Urgency, UserId,
 };
 use serde::{Deserialize, Serialize};
 
@@ -105,10 +105,23 @@ impl RoleAssignment {
 /// role assignment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiTokenRecord {
+    /// Names the token in lists and revocations without revealing it.
+    pub id: TokenId,
     pub token_hash: String,
     pub user: UserId,
     pub assignment: AssignmentId,
     pub created_at: DateTime<Utc>,
+}
+
+/// An API token as listed: its id, owner and dates, never the token or its hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApiToken {
+    pub id: TokenId,
+    pub user: UserId,
+    /// The role assignment the token acts under.
+    pub assignment: AssignmentId,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
 }
 
 /// Filters of the case list. All are optional and combine with AND.

@@ -4,16 +4,17 @@
 use crate::audit::{AuditEntry, AuditFilter, AuditHash, AuditHead, AuditRecord};
 use crate::error::StoreError;
 use crate::model::{
-    ApiTokenRecord, CaseFilter, Category, GridShape, Page, PageRequest, Region, RoleAssignment,
-    Unit, User,
+    ApiToken, ApiTokenRecord, CaseFilter, Category, GridShape, Page, PageRequest, Region,
+    RoleAssignment, Unit, User,
 };
+use crate::sign_in::{Credentials, SessionRecord, ThrottleKey, ThrottleState};
 use crate::write::{IdempotencyRecord, WriteOp, WriteReceipt};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use hezhi_crypto::{MasterKey, StoredKey};
 use hezhi_domain::{
-    AssignmentId, Case, CaseId, CaseKind, CategoryCode, Event, Position, RegionCode, TrackingCode,
-    UnitId, UserId,
+    AssignmentId, Case, CaseId, CaseKind, CategoryCode, Event, Position, RegionCode, TokenId,
+    TrackingCode, UnitId, UserId,
 };
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -131,6 +132,72 @@ pub trait KeyStore: Send + Sync {
     async fn data_keys(&self) -> StoreResult<Vec<StoredKey>>;
 }
 
+/// Passwords, TOTP secrets, API tokens and failed sign-in counters.
+#[async_trait]
+pub trait CredentialStore: Send + Sync {
+    /// How many users exist: the bootstrap creates administrators only in an empty database.
+    async fn count_users(&self) -> StoreResult<u64>;
+    async fn credentials(&self, user: UserId) -> StoreResult<Option<Credentials>>;
+    /// Sets (or replaces) the password hash; keeps any TOTP secret.
+    async fn set_password(
+        &self,
+        user: UserId,
+        password_hash: &str,
+        must_change: bool,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// Stores a new, unconfirmed TOTP secret in place of any earlier one.
+    async fn set_pending_totp(&self, user: UserId, secret: &str) -> StoreResult<()>;
+    /// Confirms the pending secret with the step of the code that proved it. `false` when
+    /// there is no secret, or it is already confirmed.
+    async fn confirm_totp(&self, user: UserId, step: u64, at: DateTime<Utc>) -> StoreResult<bool>;
+    /// Records `step` as used if it is later than the last step used: `false` for a replay.
+    /// Atomic, so two servers cannot both accept the same code.
+    async fn use_totp_step(&self, user: UserId, step: u64) -> StoreResult<bool>;
+    /// Removes the TOTP secret (lost authenticator); the user enrols again.
+    async fn clear_totp(&self, user: UserId) -> StoreResult<()>;
+
+    /// The failures counted against `key`, if any.
+    async fn sign_in_failures(&self, key: &ThrottleKey) -> StoreResult<Option<ThrottleState>>;
+    /// Counts one more failure against `key` at `at`; a count whose last failure is before
+    /// `forget_before` starts again from one. Returns the new count.
+    async fn record_sign_in_failure(
+        &self,
+        key: &ThrottleKey,
+        at: DateTime<Utc>,
+        forget_before: DateTime<Utc>,
+    ) -> StoreResult<ThrottleState>;
+    async fn clear_sign_in_failures(&self, key: &ThrottleKey) -> StoreResult<()>;
+
+    async fn api_token(&self, id: TokenId) -> StoreResult<Option<ApiToken>>;
+    /// A user's tokens, revoked ones included, oldest first.
+    async fn api_tokens_of(&self, user: UserId) -> StoreResult<Vec<ApiToken>>;
+    /// Revokes a live token and returns its hash (to forget it from caches); `None` when no
+    /// live token has this id.
+    async fn revoke_api_token(&self, id: TokenId, at: DateTime<Utc>)
+    -> StoreResult<Option<String>>;
+}
+
+/// Signed-in sessions, found by the SHA-256 of their id.
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    async fn insert_session(&self, session: &SessionRecord) -> StoreResult<()>;
+    async fn session(&self, id_hash: &str) -> StoreResult<Option<SessionRecord>>;
+    /// Moves the session's last activity to `at` (for the idle timeout).
+    async fn touch_session(&self, id_hash: &str, at: DateTime<Utc>) -> StoreResult<()>;
+    /// `false` when there was no live session with this hash.
+    async fn revoke_session(&self, id_hash: &str, at: DateTime<Utc>) -> StoreResult<bool>;
+    /// Revokes every live session of `user`; returns how many.
+    async fn revoke_sessions_of(&self, user: UserId, at: DateTime<Utc>) -> StoreResult<u64>;
+    /// Deletes `user`'s sessions that were revoked or began before `created_before`: they
+    /// can never be used again, and the audit log keeps their story.
+    async fn purge_sessions_of(
+        &self,
+        user: UserId,
+        created_before: DateTime<Utc>,
+    ) -> StoreResult<u64>;
+}
+
 /// Everything a backend provides. The binary picks a backend once and hands an
 /// `Arc<dyn Store>` to the rest.
 pub trait Store:
@@ -143,6 +210,8 @@ pub trait Store:
     + UserStore
     + AuditStore
     + KeyStore
+    + CredentialStore
+    + SessionStore
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

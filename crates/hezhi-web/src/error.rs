@@ -71,6 +71,13 @@ impl From<AppError> for ApiError {
             AppError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::IdempotencyInFlight => StatusCode::CONFLICT,
             AppError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::InvalidCredentials | AppError::TotpCodeRequired => StatusCode::UNAUTHORIZED,
+            AppError::SignInLocked { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::PasswordChangeRequired
+            | AppError::TotpEnrolmentRequired
+            | AppError::StaffOnly => StatusCode::FORBIDDEN,
+            AppError::TotpAlreadyEnrolled | AppError::TotpNotStarted => StatusCode::CONFLICT,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             AppError::Store(_) if error.code() == "shutting_down" => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
@@ -79,16 +86,20 @@ impl From<AppError> for ApiError {
         if status == StatusCode::INTERNAL_SERVER_ERROR {
             tracing::error!(%error, "request failed");
         }
+        let retry_after = match &error {
+            AppError::TooManyAttempts { retry_after } => Some(*retry_after),
+            AppError::SignInLocked {
+                retry_after_seconds,
+            } => i64::try_from(*retry_after_seconds).ok(),
+            _ => None,
+        };
         ApiError {
             status,
             code: error.code(),
             field: error.field().map(str::to_owned),
             detail: error.to_string(),
             lang: Lang::Zh,
-            retry_after: match &error {
-                AppError::TooManyAttempts { retry_after } => Some(*retry_after),
-                _ => None,
-            },
+            retry_after,
         }
     }
 }

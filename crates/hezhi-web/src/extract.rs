@@ -1,6 +1,7 @@
 //! Reading requests: who is asking, in which language, which version they saw, and a JSON
 //! body parsed with errors that name the field.
 
+use crate::auth;
 use crate::error::ApiError;
 use crate::i18n::Lang;
 use axum::body::Bytes;
@@ -8,10 +9,11 @@ use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
-use hezhi_app::{App, IdempotencyRequest};
+use hezhi_app::{App, IdempotencyRequest, Session};
 use hezhi_domain::Principal;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use std::net::IpAddr;
 use std::sync::Arc;
 
 pub fn lang(headers: &HeaderMap) -> Lang {
@@ -22,12 +24,55 @@ pub fn lang(headers: &HeaderMap) -> Lang {
     )
 }
 
-/// The authenticated caller. Every `/api/v1` handler that reads or writes cases takes one;
-/// without a valid `Authorization: Bearer` token the request ends here with 401.
+/// The authenticated caller. Every `/api/v1` handler that reads or writes cases takes one.
+/// Credentials are an `Authorization: Bearer` token or the session cookie; a request
+/// authenticated by the cookie that changes state must also carry the session's CSRF token
+/// in `X-CSRF-Token`, and a session that must first change its password or enrol TOTP may do
+/// nothing else. Without valid credentials the request ends here with 401.
 #[derive(Debug, Clone)]
 pub struct Caller {
     pub principal: Principal,
     pub lang: Lang,
+}
+
+fn unauthenticated(detail: &str, lang: Lang) -> ApiError {
+    ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", detail).in_lang(lang)
+}
+
+fn csrf_refused(lang: Lang) -> ApiError {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        "csrf_token_invalid",
+        "a request authenticated by the session cookie must send the session's CSRF token",
+    )
+    .in_lang(lang)
+}
+
+/// The live session whose cookie the request carries.
+async fn cookie_session(parts: &Parts, app: &App, lang: Lang) -> Result<Session, ApiError> {
+    let Some(session_id) = auth::session_cookie(&parts.headers) else {
+        return Err(unauthenticated("no bearer token or session cookie", lang));
+    };
+    app.session(session_id)
+        .await
+        .map_err(|e| ApiError::from(e).in_lang(lang))
+}
+
+/// Refuses a state-changing request whose `X-CSRF-Token` is not the session's.
+fn check_csrf_header(parts: &Parts, session: &Session, lang: Lang) -> Result<(), ApiError> {
+    if !auth::changes_state(&parts.method) {
+        return Ok(());
+    }
+    let presented = parts
+        .headers
+        .get(auth::CSRF_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if session.csrf_matches(presented) {
+        Ok(())
+    } else {
+        Err(csrf_refused(lang))
+    }
 }
 
 impl FromRequestParts<Arc<App>> for Caller {
@@ -35,26 +80,134 @@ impl FromRequestParts<Arc<App>> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, ApiError> {
         let lang = lang(&parts.headers);
-        let token = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|t| !t.is_empty());
-        let Some(token) = token else {
-            return Err(ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "unauthenticated",
-                "no bearer token",
-            )
-            .in_lang(lang));
-        };
-        let principal = app
-            .authenticate(token)
-            .await
-            .map_err(|e| ApiError::from(e).in_lang(lang))?;
-        Ok(Caller { principal, lang })
+        if let Some(authorization) = parts.headers.get(header::AUTHORIZATION) {
+            let token = authorization
+                .to_str()
+                .ok()
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .map(str::trim)
+                .filter(|t| !t.is_empty());
+            let Some(token) = token else {
+                return Err(unauthenticated("no bearer token", lang));
+            };
+            let principal = app
+                .authenticate(token)
+                .await
+                .map_err(|e| ApiError::from(e).in_lang(lang))?;
+            return Ok(Caller { principal, lang });
+        }
+        let session = cookie_session(parts, app, lang).await?;
+        check_csrf_header(parts, &session, lang)?;
+        if let Some(restriction) = session.restriction() {
+            return Err(ApiError::from(restriction).in_lang(lang));
+        }
+        Ok(Caller {
+            principal: session.principal,
+            lang,
+        })
+    }
+}
+
+/// The caller of the session endpoints: signed in by the cookie (a bearer token has no
+/// session), CSRF-checked like [`Caller`], but also while the session is restricted to
+/// changing its password or enrolling TOTP.
+#[derive(Debug, Clone)]
+pub struct SessionCaller {
+    pub session: Session,
+    pub lang: Lang,
+    pub client: Option<IpAddr>,
+    /// Whether the request came over TLS (the renewed cookie is then `Secure`).
+    pub tls: bool,
+}
+
+impl FromRequestParts<Arc<App>> for SessionCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, ApiError> {
+        let lang = lang(&parts.headers);
+        let session = cookie_session(parts, app, lang).await?;
+        check_csrf_header(parts, &session, lang)?;
+        Ok(SessionCaller {
+            session,
+            lang,
+            client: auth::client_address(parts),
+            tls: auth::came_over_tls(parts),
+        })
+    }
+}
+
+/// For HTML forms, which cannot set headers: a signed-in session whose CSRF token is still
+/// to be checked against the form's hidden `csrf_token` field (see
+/// [`crate::auth::hidden_field`]). A handler gets a [`Caller`] only through
+/// [`FormCaller::check_form_token`], so it cannot forget the check.
+#[derive(Debug, Clone)]
+pub struct FormCaller {
+    session: Session,
+    lang: Lang,
+}
+
+impl FormCaller {
+    /// The caller, if `submitted` (the form's `csrf_token`) is the session's token and the
+    /// session is not restricted.
+    pub fn check_form_token(self, submitted: &str) -> Result<Caller, ApiError> {
+        if !self.session.csrf_matches(submitted) {
+            return Err(csrf_refused(self.lang));
+        }
+        if let Some(restriction) = self.session.restriction() {
+            return Err(ApiError::from(restriction).in_lang(self.lang));
+        }
+        Ok(Caller {
+            principal: self.session.principal,
+            lang: self.lang,
+        })
+    }
+
+    /// The session, to render the next form's hidden field.
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+}
+
+impl FromRequestParts<Arc<App>> for FormCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, ApiError> {
+        let lang = lang(&parts.headers);
+        let session = cookie_session(parts, app, lang).await?;
+        Ok(FormCaller { session, lang })
+    }
+}
+
+/// The client's address, for throttling (see [`crate::auth::client_address`]); `None` when
+/// the server was not started with connect info, as in tests that call the router directly.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddress(pub Option<IpAddr>);
+
+impl ClientAddress {
+    /// The address as a throttling key; requests without one share the key `local`.
+    pub fn key(&self) -> String {
+        self.0
+            .map_or_else(|| "local".to_owned(), |address| address.to_string())
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddress(auth::client_address(parts)))
+    }
+}
+
+/// Whether the request came over TLS (see [`crate::auth::came_over_tls`]).
+#[derive(Debug, Clone, Copy)]
+pub struct OverTls(pub bool);
+
+impl<S: Send + Sync> FromRequestParts<S> for OverTls {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(OverTls(auth::came_over_tls(parts)))
     }
 }
 
@@ -201,23 +354,4 @@ pub fn idempotency(
     IdempotencyRequest::new(key, hash)
         .map(Some)
         .map_err(|e| ApiError::from(hezhi_app::AppError::from(e)).in_lang(lang))
-}
-
-/// The client's IP address, for throttling. Requests that carry none (served without
-/// connection info, as in-process tests are) share the address `local`.
-#[derive(Debug, Clone)]
-pub struct ClientAddress(pub String);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddress(
-            parts
-                .extensions
-                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-                .map(|info| info.0.ip().to_string())
-                .unwrap_or_else(|| "local".into()),
-        ))
-    }
 }

@@ -177,6 +177,52 @@ pub fn error_message(code: &str, lang: Lang) -> Option<&'static str> {
             "首问办结的事件没有可返工的单位",
             "A case resolved at first contact has no unit to rework it",
         ),
+        "invalid_credentials" => (
+            "用户名、密码或动态口令不正确",
+            "Wrong name, password or code",
+        ),
+        "totp_code_required" => (
+            "请输入身份验证器上的六位动态口令",
+            "Enter the six-digit code from your authenticator",
+        ),
+        "sign_in_locked" => (
+            "登录失败次数过多，请稍后再试",
+            "Too many failed sign-ins; try again later",
+        ),
+        "password_change_required" => ("请先修改初始密码", "Change your initial password first"),
+        "totp_enrolment_required" => (
+            "请先绑定身份验证器（动态口令）",
+            "Enrol an authenticator (TOTP) first",
+        ),
+        "staff_only" => ("仅限工作人员使用", "For staff only"),
+        "totp_already_enrolled" => ("已绑定身份验证器", "An authenticator is already enrolled"),
+        "totp_not_started" => (
+            "请先开始绑定身份验证器",
+            "Start the authenticator enrolment first",
+        ),
+        "invalid_totp_code" => ("动态口令不正确", "The code is not correct"),
+        "csrf_token_invalid" => (
+            "页面已过期或请求来源不可信，请刷新后重试",
+            "The request lacks a valid CSRF token; reload and try again",
+        ),
+        "password_too_short" => (
+            "密码至少需要 10 个字符",
+            "A password has at least 10 characters",
+        ),
+        "password_too_long" => ("密码过长", "The password is too long"),
+        "password_contains_name" => (
+            "密码不能包含用户名",
+            "A password may not contain the user name",
+        ),
+        "password_too_common" => (
+            "密码过于常见，请换一个不易猜到的密码",
+            "This password is too common; choose one that is hard to guess",
+        ),
+        "password_unchanged" => (
+            "新密码不能与当前密码相同",
+            "The new password must differ from the current one",
+        ),
+        "wrong_password" => ("当前密码不正确", "The current password is wrong"),
         "shutting_down" => (
             "服务正在停止，请稍后重试",
             "The server is shutting down; retry shortly",

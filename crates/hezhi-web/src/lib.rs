@@ -3,18 +3,22 @@
 #![recursion_limit = "512"]
 
 mod api;
+pub mod auth;
 mod error;
 mod extract;
 mod i18n;
 mod openapi;
 
+use axum::Extension;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use hezhi_app::App;
 use std::sync::Arc;
 
+pub use auth::WebSettings;
 pub use error::ApiError;
+pub use extract::{Caller, FormCaller, SessionCaller};
 pub use openapi::document as openapi_document;
 
 /// The largest request body accepted by the JSON API.
@@ -24,8 +28,17 @@ pub const MAX_JSON_BODY: usize = 256 * 1024;
 /// up to `hezhi_domain::geo::MAX_VERTICES` positions each.
 pub const MAX_GEOJSON_BODY: usize = 8 * 1024 * 1024;
 
-/// The whole HTTP surface: `/healthz` and the JSON API under `/api/v1`.
+/// The whole HTTP surface: `/healthz` and the JSON API under `/api/v1`, for a server
+/// reached over plain HTTP without a proxy in front (tests, a laptop).
 pub fn router(app: Arc<App>) -> Router {
+    router_with(app, WebSettings::default())
+}
+
+/// [`router`], told how the server is reached (TLS, a trusted reverse proxy).
+///
+/// Serve it with `into_make_service_with_connect_info::<SocketAddr>()`, so that failed
+/// sign-ins are also counted per client address.
+pub fn router_with(app: Arc<App>, settings: WebSettings) -> Router {
     Router::new()
         .route("/healthz", get(api::health))
         .nest("/api/v1", api::routes())
@@ -33,5 +46,6 @@ pub fn router(app: Arc<App>) -> Router {
         .method_not_allowed_fallback(api::method_not_allowed)
         .fallback(api::not_found)
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
+        .layer(Extension(settings))
         .with_state(app)
 }

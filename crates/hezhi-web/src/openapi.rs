@@ -166,18 +166,32 @@ pub fn document() -> Value {
     let id_param = json!({ "name": "id", "in": "path", "required": true,
         "schema": { "type": "string", "format": "uuid" } });
     let auth_errors = json!({
-        "401": error_response("No valid bearer token"),
+        "401": error_response("No valid bearer token or session cookie"),
         "404": error_response("Not found, or not visible to the caller")
+    });
+    let csrf_header = json!({ "name": "X-CSRF-Token", "in": "header", "required": false,
+        "description": "Required when the request is authenticated by the session cookie: the `csrf_token` of the session.",
+        "schema": { "type": "string" } });
+    let session_json =
+        json!({ "application/json": { "schema": { "$ref": "#/components/schemas/Session" } } });
+    let new_session = json!({
+        "description": "A new session: `Set-Cookie: hezhi_session=…; HttpOnly; SameSite=Strict; Path=/` (and `Secure` over https); any session id presented before is revoked.",
+        "headers": { "Set-Cookie": { "schema": { "type": "string" } } },
+        "content": session_json
+    });
+    let session_errors = json!({
+        "401": error_response("No live session (unknown, signed out, idle or expired)"),
+        "403": error_response("Missing or wrong X-CSRF-Token (`csrf_token_invalid`)")
     });
     json!({
         "openapi": "3.1.0",
         "info": {
             "title": "Hezhi 和治 API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Cases of a grassroots social-governance centre: intake, triage, dispatch, handling, verification, follow-up and archive. Errors are `{\"error\": {\"code\", \"message\", \"field\"?}}`; messages are Chinese unless `Accept-Language: en`."
+            "description": "Cases of a grassroots social-governance centre: intake, triage, dispatch, handling, verification, follow-up and archive. Errors are `{\"error\": {\"code\", \"message\", \"field\"?}}`; messages are Chinese unless `Accept-Language: en`. Authenticate with a bearer token, or sign in (`POST /session`) for a session cookie; a request authenticated by the cookie that changes state must send `X-CSRF-Token`, else 403 `csrf_token_invalid`."
         },
         "servers": [{ "url": "/api/v1" }],
-        "security": [{ "bearer": [] }],
+        "security": [{ "bearer": [] }, { "session": [] }],
         "paths": {
             "/cases": {
                 "post": {
@@ -191,7 +205,7 @@ pub fn document() -> Value {
                         "201": { "description": "Created", "headers": { "ETag": { "schema": { "type": "string" } } },
                             "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Receipt" } } } },
                         "400": error_response("Invalid JSON"),
-                        "401": error_response("No valid bearer token"),
+                        "401": error_response("No valid bearer token or session cookie"),
                         "403": error_response("The caller may not report here"),
                         "409": error_response("Same idempotency key still in flight"),
                         "413": error_response("The body is over 256 KiB"),
@@ -221,7 +235,7 @@ pub fn document() -> Value {
                                 "items": { "type": "array", "items": { "$ref": "#/components/schemas/CaseSummary" } },
                                 "next_cursor": { "type": ["string", "null"], "format": "uuid" } } } } } },
                         "400": error_response("Malformed query"),
-                        "401": error_response("No valid bearer token"),
+                        "401": error_response("No valid bearer token or session cookie"),
                         "422": error_response("A filter value is invalid")
                     }
                 }
@@ -473,9 +487,101 @@ pub fn document() -> Value {
                             "type": "object", "properties": { "items": { "type": "array",
                                 "items": { "$ref": "#/components/schemas/AuditEntry" } } } } } } },
                         "400": error_response("Unknown query parameter"),
-                        "401": error_response("No valid bearer token"),
+                        "401": error_response("No valid bearer token or session cookie"),
                         "403": error_response("The caller is not an auditor"),
                         "422": error_response("A filter value is invalid; `field` names it")
+                    }
+                }
+            },
+            "/session": {
+                "post": {
+                    "summary": "Sign in (staff): name, password and, once enrolled, a TOTP code",
+                    "security": [],
+                    "requestBody": { "required": true, "content": { "application/json": {
+                        "schema": { "$ref": "#/components/schemas/SignIn" } } } },
+                    "responses": {
+                        "200": new_session,
+                        "400": error_response("Invalid JSON"),
+                        "401": error_response("`invalid_credentials` (name, password or code wrong; which is not said), or `totp_code_required` (the password was right; send the code)"),
+                        "415": error_response("Content type is not application/json"),
+                        "422": error_response("A field is missing or of the wrong type"),
+                        "429": { "description": "`sign_in_locked`: too many failures for this name or client address (5 free, then 30 s doubling up to 1 h). The password is not checked.",
+                            "headers": { "Retry-After": { "schema": { "type": "integer" }, "description": "Seconds" } },
+                            "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } }
+                    }
+                },
+                "get": {
+                    "summary": "The current session (also while restricted to a password change or TOTP enrolment)",
+                    "security": [{ "session": [] }],
+                    "responses": {
+                        "200": { "description": "The session", "content": session_json },
+                        "401": session_errors["401"]
+                    }
+                },
+                "delete": {
+                    "summary": "Sign out",
+                    "security": [{ "session": [] }],
+                    "parameters": [csrf_header],
+                    "responses": {
+                        "204": { "description": "Signed out; the cookie is cleared" },
+                        "401": session_errors["401"], "403": session_errors["403"]
+                    }
+                }
+            },
+            "/session/password": {
+                "post": {
+                    "summary": "Change the password; ends every session of the user and starts a new one",
+                    "security": [{ "session": [] }],
+                    "parameters": [csrf_header],
+                    "requestBody": { "required": true, "content": { "application/json": {
+                        "schema": { "$ref": "#/components/schemas/PasswordChange" } } } },
+                    "responses": {
+                        "200": new_session,
+                        "401": session_errors["401"], "403": session_errors["403"],
+                        "422": error_response("`wrong_password` (field `current`), or the new password breaks a rule (field `new`): `password_too_short` (under 10 characters), `password_contains_name`, `password_too_common`, `password_unchanged`"),
+                        "429": error_response("`sign_in_locked`: too many wrong current passwords")
+                    }
+                }
+            },
+            "/session/totp": {
+                "post": {
+                    "summary": "Start TOTP enrolment: a new secret for an authenticator app, pending until confirmed",
+                    "security": [{ "session": [] }],
+                    "parameters": [csrf_header],
+                    "responses": {
+                        "200": { "description": "The secret", "content": { "application/json": {
+                            "schema": { "$ref": "#/components/schemas/TotpEnrolment" } } } },
+                        "401": session_errors["401"],
+                        "403": error_response("CSRF token wrong, or `password_change_required`"),
+                        "409": error_response("`totp_already_enrolled`")
+                    }
+                }
+            },
+            "/session/totp/confirm": {
+                "post": {
+                    "summary": "Confirm TOTP enrolment with a code; the session is replaced by an unrestricted one",
+                    "security": [{ "session": [] }],
+                    "parameters": [csrf_header],
+                    "requestBody": { "required": true, "content": { "application/json": {
+                        "schema": { "$ref": "#/components/schemas/TotpConfirm" } } } },
+                    "responses": {
+                        "200": new_session,
+                        "401": session_errors["401"],
+                        "403": error_response("CSRF token wrong, or `password_change_required`"),
+                        "409": error_response("`totp_not_started` or `totp_already_enrolled`"),
+                        "422": error_response("`invalid_totp_code` (field `code`)")
+                    }
+                }
+            },
+            "/tokens/{id}": {
+                "delete": {
+                    "summary": "Revoke an API token: one's own, or (security administrators) one bound to a role assignment within their scope. It stops working at once on this server, within 5 s on others.",
+                    "parameters": [id_param, csrf_header],
+                    "responses": {
+                        "204": { "description": "Revoked (or already revoked)" },
+                        "401": auth_errors["401"],
+                        "403": error_response("`staff_only` (residents), or a cookie request without the CSRF token"),
+                        "404": error_response("No such token, or not the caller's")
                     }
                 }
             },
@@ -484,8 +590,12 @@ pub fn document() -> Value {
             }
         },
         "components": {
-            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer",
-                "description": "A token printed by `hezhi user add`" } },
+            "securitySchemes": {
+                "bearer": { "type": "http", "scheme": "bearer",
+                    "description": "A token printed by `hezhi user add`" },
+                "session": { "type": "apiKey", "in": "cookie", "name": "hezhi_session",
+                    "description": "The cookie set by `POST /session`. Requests that change state must also send the session's `csrf_token` in `X-CSRF-Token`. A session ends 30 minutes unused or 12 hours after sign-in (configurable); until the password is changed, or TOTP enrolled where required, it may only do that." }
+            },
             "schemas": {
                 "Error": { "type": "object", "required": ["error"], "properties": { "error": {
                     "type": "object", "required": ["code", "message"], "properties": {
@@ -493,6 +603,26 @@ pub fn document() -> Value {
                         "message": { "type": "string" },
                         "field": { "type": "string" },
                         "detail": { "type": "string" } } } } },
+                "SignIn": { "type": "object", "additionalProperties": false, "required": ["name", "password"], "properties": {
+                    "name": { "type": "string" },
+                    "password": { "type": "string" },
+                    "totp": { "type": "string", "description": "The 6-digit code of the authenticator, once enrolled; each code is accepted once" } } },
+                "Session": { "type": "object", "required": ["csrf_token", "user", "must_change_password", "totp_required", "expires_at"], "properties": {
+                    "csrf_token": { "type": "string", "description": "Send it as X-CSRF-Token with every state-changing request" },
+                    "user": { "$ref": "#/components/schemas/User",
+                        "description": "The user, acting in the session under every role assignment he holds" },
+                    "must_change_password": { "type": "boolean", "description": "The session may only change the password" },
+                    "totp_required": { "type": "boolean", "description": "The session may only enrol TOTP (required of administrators and auditors, or of all staff by configuration)" },
+                    "expires_at": { "type": "string", "format": "date-time", "description": "The latest end (absolute timeout)" } } },
+                "PasswordChange": { "type": "object", "additionalProperties": false, "required": ["current", "new"], "properties": {
+                    "current": { "type": "string" },
+                    "new": { "type": "string", "minLength": 10, "maxLength": 256,
+                        "description": "Not the user name nor containing it, not a common password" } } },
+                "TotpEnrolment": { "type": "object", "required": ["secret", "otpauth_uri"], "properties": {
+                    "secret": { "type": "string", "description": "base32, for manual entry" },
+                    "otpauth_uri": { "type": "string", "description": "otpauth://totp/… for a QR code (SHA1, 6 digits, 30 s)" } } },
+                "TotpConfirm": { "type": "object", "additionalProperties": false, "required": ["code"], "properties": {
+                    "code": { "type": "string", "pattern": "^[0-9]{6}$" } } },
                 "CaseKind": enum_schema(&["dispute", "request", "hazard", "consultation", "petition"]),
                 "Channel": enum_schema(&["window", "hotline", "grid_report", "online", "open311", "referral"]),
                 "Urgency": enum_schema(&["red", "orange", "yellow", "green"]),

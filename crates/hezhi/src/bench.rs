@@ -523,11 +523,14 @@ impl EngineBench<'_> {
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let router = hezhi_web::router(Arc::clone(&app));
         let server = tokio::spawn(async move {
-            axum::serve(listener, router)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .await
         });
 
         let bodies = (0..count)

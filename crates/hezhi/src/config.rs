@@ -2,8 +2,11 @@
 //! variables, then command-line flags. Unknown keys in the file are refused.
 
 use anyhow::{Context, bail};
+use hezhi_app::SignInPolicy;
+use hezhi_domain::RegionCode;
 use hezhi_store::AuditHash;
 use hezhi_store::{Cipher, MasterKey};
+use hezhi_web::WebSettings;
 use serde::Deserialize;
 use std::fmt;
 use std::net::SocketAddr;
@@ -31,6 +34,22 @@ pub struct Config {
     pub personal_data_key: Option<String>,
     /// The cipher of new data keys: `aes-256-gcm` (default) or `sm4-gcm`.
     pub personal_data_cipher: String,
+    /// The address people reach the server at, e.g. `https://hezhi.example.gov.cn`. When it
+    /// starts with `https://`, session cookies are marked `Secure`.
+    pub public_url: Option<String>,
+    /// A reverse proxy in front sets `X-Forwarded-Proto` and `X-Forwarded-For`: believe them
+    /// (for `Secure` cookies and for counting failed sign-ins per client address).
+    pub trust_proxy_headers: bool,
+    /// Minutes a session may go unused before it ends.
+    pub session_idle_minutes: u32,
+    /// Hours after sign-in at which a session ends, however busy.
+    pub session_absolute_hours: u32,
+    /// Require a TOTP code of every staff member, not only of administrators and auditors.
+    pub totp_required_for_all_staff: bool,
+    /// The region the bootstrap administrators are bound to. Unset: the first province in
+    /// the database (on an empty database the shipped provinces are stored first, so it is
+    /// 11 北京市).
+    pub bootstrap_region: Option<String>,
 }
 
 /// The shortest audit retention accepted: 180 days, as the Cybersecurity Law (art. 21)
@@ -48,6 +67,12 @@ impl Default for Config {
             audit_retention_days: 365,
             personal_data_key: None,
             personal_data_cipher: Cipher::default().as_str().into(),
+            public_url: None,
+            trust_proxy_headers: false,
+            session_idle_minutes: 30,
+            session_absolute_hours: 12,
+            totp_required_for_all_staff: false,
+            bootstrap_region: None,
         }
     }
 }
@@ -70,6 +95,15 @@ impl fmt::Debug for Config {
                 &self.personal_data_key.as_ref().map(|_| "<redacted>"),
             )
             .field("personal_data_cipher", &self.personal_data_cipher)
+            .field("public_url", &self.public_url)
+            .field("trust_proxy_headers", &self.trust_proxy_headers)
+            .field("session_idle_minutes", &self.session_idle_minutes)
+            .field("session_absolute_hours", &self.session_absolute_hours)
+            .field(
+                "totp_required_for_all_staff",
+                &self.totp_required_for_all_staff,
+            )
+            .field("bootstrap_region", &self.bootstrap_region)
             .finish()
     }
 }
@@ -108,6 +142,31 @@ audit_retention_days = 365
 # Cipher of new data keys (HEZHI_PERSONAL_DATA_CIPHER): "aes-256-gcm" or "sm4-gcm" (SM4,
 # GB/T 32907). Changing it takes effect with `hezhi keys rotate-data-key`; old keys still read.
 personal_data_cipher = "aes-256-gcm"
+
+# --- Sign-in ---
+
+# The address people reach the server at (HEZHI_PUBLIC_URL). When it starts with https://,
+# session cookies are marked Secure. E.g.
+# public_url = "https://hezhi.example.gov.cn"
+
+# A reverse proxy in front sets X-Forwarded-Proto and X-Forwarded-For; believe them
+# (HEZHI_TRUST_PROXY_HEADERS). Leave false when clients connect directly: they could
+# send these headers themselves.
+trust_proxy_headers = false
+
+# A session ends after this many minutes unused (HEZHI_SESSION_IDLE_MINUTES) ...
+session_idle_minutes = 30
+# ... and this many hours after sign-in, however busy (HEZHI_SESSION_ABSOLUTE_HOURS).
+session_absolute_hours = 12
+
+# Administrators and auditors always need a TOTP code; this requires it of all staff
+# (HEZHI_TOTP_REQUIRED_FOR_ALL_STAFF).
+totp_required_for_all_staff = false
+
+# When the database has no users, `hezhi serve` and `hezhi migrate` create the
+# administrators sysadmin, secadmin and auditor, bound to this region, and print their
+# passwords once (HEZHI_BOOTSTRAP_REGION). Unset: the first province in the database.
+# bootstrap_region = "37"
 "#;
 
 impl Config {
@@ -151,6 +210,25 @@ impl Config {
         if let Some(cipher) = env("HEZHI_PERSONAL_DATA_CIPHER") {
             config.personal_data_cipher = cipher;
         }
+        if let Some(url) = env("HEZHI_PUBLIC_URL") {
+            config.public_url = Some(url);
+        }
+        if let Some(flag) = env("HEZHI_TRUST_PROXY_HEADERS") {
+            config.trust_proxy_headers = parse_env("HEZHI_TRUST_PROXY_HEADERS", &flag)?;
+        }
+        if let Some(minutes) = env("HEZHI_SESSION_IDLE_MINUTES") {
+            config.session_idle_minutes = parse_env("HEZHI_SESSION_IDLE_MINUTES", &minutes)?;
+        }
+        if let Some(hours) = env("HEZHI_SESSION_ABSOLUTE_HOURS") {
+            config.session_absolute_hours = parse_env("HEZHI_SESSION_ABSOLUTE_HOURS", &hours)?;
+        }
+        if let Some(flag) = env("HEZHI_TOTP_REQUIRED_FOR_ALL_STAFF") {
+            config.totp_required_for_all_staff =
+                parse_env("HEZHI_TOTP_REQUIRED_FOR_ALL_STAFF", &flag)?;
+        }
+        if let Some(region) = env("HEZHI_BOOTSTRAP_REGION") {
+            config.bootstrap_region = Some(region);
+        }
         config.check()?;
         Ok(config)
     }
@@ -171,6 +249,21 @@ impl Config {
         if let Some(key) = &self.personal_data_key {
             MasterKey::from_base64(key).context("personal_data_key")?;
         }
+        if let Some(url) = &self.public_url
+            && !(url.starts_with("https://") || url.starts_with("http://"))
+        {
+            bail!("public_url must start with https:// or http://");
+        }
+        if self.session_idle_minutes == 0 || self.session_absolute_hours == 0 {
+            bail!("session_idle_minutes and session_absolute_hours must be at least 1");
+        }
+        if u64::from(self.session_idle_minutes) > u64::from(self.session_absolute_hours) * 60 {
+            bail!("session_idle_minutes is longer than session_absolute_hours");
+        }
+        if let Some(region) = &self.bootstrap_region {
+            RegionCode::parse(region)
+                .with_context(|| format!("bootstrap_region `{region}` is not a region code"))?;
+        }
         Ok(())
     }
 
@@ -183,6 +276,27 @@ impl Config {
         self.data_dir.join("master.key")
     }
 
+    /// Sessions and second factors, as configured.
+    pub fn sign_in_policy(&self) -> SignInPolicy {
+        SignInPolicy {
+            idle_timeout: chrono::Duration::minutes(i64::from(self.session_idle_minutes)),
+            absolute_timeout: chrono::Duration::hours(i64::from(self.session_absolute_hours)),
+            totp_required_for_all_staff: self.totp_required_for_all_staff,
+            ..SignInPolicy::default()
+        }
+    }
+
+    /// How the HTTP layer is reached.
+    pub fn web_settings(&self) -> WebSettings {
+        WebSettings {
+            public_https: self
+                .public_url
+                .as_deref()
+                .is_some_and(|url| url.starts_with("https://")),
+            trust_proxy_headers: self.trust_proxy_headers,
+        }
+    }
+
     pub fn sqlite_path(&self) -> PathBuf {
         self.data_dir.join("hezhi.db")
     }
@@ -190,6 +304,16 @@ impl Config {
 
 fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+fn parse_env<T: std::str::FromStr>(name: &str, value: &str) -> anyhow::Result<T>
+where
+    T::Err: std::error::Error + Send + Sync + 'static,
+{
+    value
+        .trim()
+        .parse()
+        .with_context(|| format!("{name}={value}"))
 }
 
 #[cfg(test)]
@@ -209,6 +333,15 @@ mod tests {
         assert_eq!(parsed.personal_data_key, None);
         assert_eq!(parsed.personal_data_cipher, default.personal_data_cipher);
         assert_eq!(parsed.cipher().expect("cipher"), Cipher::Aes256Gcm);
+        assert_eq!(parsed.public_url, None);
+        assert!(!parsed.trust_proxy_headers);
+        assert_eq!(parsed.session_idle_minutes, 30);
+        assert_eq!(parsed.session_absolute_hours, 12);
+        assert!(!parsed.totp_required_for_all_staff);
+        assert_eq!(parsed.bootstrap_region, None);
+        assert_eq!(parsed.sign_in_policy(), SignInPolicy::default());
+        assert_eq!(parsed.web_settings(), WebSettings::default());
+        parsed.check().expect("the defaults are valid");
     }
 
     #[test]
@@ -235,6 +368,29 @@ mod tests {
         assert!(des.check().is_err());
         let short: Config = toml::from_str("personal_data_key = \"c2hvcnQ=\"").expect("parses");
         assert!(short.check().is_err());
+    }
+
+    #[test]
+    fn an_https_public_url_makes_cookies_secure_and_timeouts_are_checked() {
+        let config: Config = toml::from_str(
+            "public_url = \"https://hezhi.example.gov.cn\"\nsession_idle_minutes = 15\nsession_absolute_hours = 8\ntotp_required_for_all_staff = true\nbootstrap_region = \"37\"",
+        )
+        .expect("parses");
+        config.check().expect("valid");
+        assert!(config.web_settings().public_https);
+        let policy = config.sign_in_policy();
+        assert_eq!(policy.idle_timeout, chrono::Duration::minutes(15));
+        assert_eq!(policy.absolute_timeout, chrono::Duration::hours(8));
+        assert!(policy.totp_required_for_all_staff);
+        for bad in [
+            "session_idle_minutes = 0",
+            "session_idle_minutes = 800\nsession_absolute_hours = 12",
+            "public_url = \"hezhi.example\"",
+            "bootstrap_region = \"3\"",
+        ] {
+            let config: Config = toml::from_str(bad).expect("parses");
+            assert!(config.check().is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -3,6 +3,7 @@
 mod audit;
 mod backend;
 mod bench;
+mod bootstrap;
 mod config;
 mod import;
 mod keys;
@@ -14,7 +15,7 @@ use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 use config::Config;
 use hezhi_app::{App, NewUser, SystemClock};
-use hezhi_domain::{CategoryCode, RegionCode, Role, UnitId, UnitKind};
+use hezhi_domain::{CategoryCode, RegionCode, Role, TokenId, UnitId, UnitKind};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -52,7 +53,7 @@ enum CommandLine {
         #[arg(long)]
         demo: bool,
     },
-    /// Create or update the database schema.
+    /// Create or update the database schema (and, in an empty database, the administrators).
     Migrate,
     /// Load reference data.
     #[command(subcommand)]
@@ -63,6 +64,9 @@ enum CommandLine {
     /// Grant and revoke role assignments.
     #[command(subcommand)]
     Role(RoleCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// Manage units.
     #[command(subcommand)]
     Unit(UnitCommand),
@@ -109,6 +113,30 @@ enum UserCommand {
         #[arg(long)]
         unit: Option<String>,
     },
+    /// Set a staff member's password, read from the first line of standard input (for
+    /// scripts: `printf '%s\n' "$PASSWORD" | hezhi user set-password NAME`). Ends the user's
+    /// sessions.
+    SetPassword {
+        name: String,
+        /// The user must change it at the next sign-in.
+        #[arg(long)]
+        temporary: bool,
+    },
+    /// Remove a staff member's TOTP authenticator (lost phone): they enrol a new one at the
+    /// next sign-in. Ends the user's sessions.
+    ResetTotp { name: String },
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// A user's API tokens: id, created, revoked.
+    List {
+        #[arg(long)]
+        user: String,
+    },
+    /// Revoke a token by id: it stops working at once on this database's servers, within
+    /// five seconds on those that checked it just before.
+    Revoke { id: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -264,6 +292,7 @@ async fn main() -> anyhow::Result<()> {
         }
         CommandLine::Migrate => {
             let store = backend::open(&config).await?;
+            bootstrap::administrators(&store, &config).await?;
             let (cases, events) = store.count_cases_and_events().await?;
             println!(
                 "{} is up to date ({cases} cases, {events} events)",
@@ -292,15 +321,23 @@ async fn main() -> anyhow::Result<()> {
                     .map(|u| UnitId::parse(u).with_context(|| format!("`{u}` is not a unit id")))
                     .transpose()?,
             };
-            let result = app.add_user(new).await;
+            let result = async {
+                let (user, token) = app.add_user(new).await?;
+                let (_, tokens) = app.tokens_of(&user.name).await?;
+                anyhow::Ok((user, token, tokens.last().map(|t| t.id)))
+            }
+            .await;
             app.shutdown().await;
-            let (user, token) = result?;
+            let (user, token, token_id) = result?;
             println!(
                 "created user {} ({}) with role {}",
                 user.name,
                 user.id,
                 role.as_str()
             );
+            if let Some(id) = token_id {
+                println!("API token id: {id}   (revoke with `hezhi token revoke {id}`)");
+            }
             println!("API token (shown once; keep it secret):\n{token}");
             Ok(())
         }
@@ -313,6 +350,61 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         CommandLine::Role(command) => roles(&config, command).await,
+        CommandLine::User(UserCommand::SetPassword { name, temporary }) => {
+            let mut password = String::new();
+            std::io::stdin()
+                .read_line(&mut password)
+                .context("cannot read the password from standard input")?;
+            let password = password.trim_end_matches(['\n', '\r']);
+            let app = App::new(backend::open(&config).await?, Arc::new(SystemClock));
+            let result = app.set_password(&name, password, temporary).await;
+            app.shutdown().await;
+            let user = result?;
+            println!(
+                "password of {} set{}",
+                user.name,
+                if temporary {
+                    "; it must be changed at the next sign-in"
+                } else {
+                    ""
+                }
+            );
+            Ok(())
+        }
+        CommandLine::User(UserCommand::ResetTotp { name }) => {
+            let app = App::new(backend::open(&config).await?, Arc::new(SystemClock));
+            let result = app.reset_totp(&name).await;
+            app.shutdown().await;
+            let user = result?;
+            println!(
+                "TOTP of {} removed; a new authenticator is enrolled at the next sign-in",
+                user.name
+            );
+            Ok(())
+        }
+        CommandLine::Token(TokenCommand::List { user }) => {
+            let app = App::new(backend::open(&config).await?, Arc::new(SystemClock));
+            let result = app.tokens_of(&user).await;
+            app.shutdown().await;
+            let (_, tokens) = result?;
+            for token in tokens {
+                let revoked = token.revoked_at.map_or_else(
+                    || "live".to_owned(),
+                    |at| format!("revoked {}", at.to_rfc3339()),
+                );
+                println!("{}\t{}\t{revoked}", token.id, token.created_at.to_rfc3339());
+            }
+            Ok(())
+        }
+        CommandLine::Token(TokenCommand::Revoke { id }) => {
+            let token = TokenId::parse(&id).with_context(|| format!("`{id}` is not a token id"))?;
+            let app = App::new(backend::open(&config).await?, Arc::new(SystemClock));
+            let result = app.revoke_token(None, token).await;
+            app.shutdown().await;
+            result?;
+            println!("token {token} revoked");
+            Ok(())
+        }
         CommandLine::Unit(UnitCommand::Add {
             name,
             kind,

@@ -319,15 +319,22 @@ impl Demo {
             .first()
             .and_then(|c| c.ancestor_at(RegionLevel::Province))
         {
+            // Named after their province like the others: the bootstrap administrators of a
+            // new database are `sysadmin`, `secadmin` and `auditor`.
             self.add_user(
-                "admin".into(),
+                format!("admin-{province}"),
                 Role::SystemAdmin,
                 Some(province.clone()),
                 None,
             )
             .await?;
-            self.add_user("auditor".into(), Role::Auditor, Some(province), None)
-                .await?;
+            self.add_user(
+                format!("auditor-{province}"),
+                Role::Auditor,
+                Some(province),
+                None,
+            )
+            .await?;
         }
         self.add_user("resident-demo".into(), Role::Resident, None, None)
             .await?;

@@ -1,17 +1,21 @@
 //! `hezhi serve`: the HTTP server, with graceful shutdown.
 
-use crate::{backend, config::Config, seed};
+use crate::{backend, bootstrap, config::Config, seed};
 use anyhow::Context;
 use hezhi_app::{App, SystemClock};
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 pub async fn run(config: &Config, demo: bool) -> anyhow::Result<()> {
     let (store, key_source) = backend::open_with_key_source(config).await?;
+    bootstrap::administrators(&store, config).await?;
     if demo && store.count_cases_and_events().await?.0 == 0 {
         let summary = seed::demo(Arc::clone(&store), config).await?;
         eprint!("{summary}");
     }
-    let app = Arc::new(App::new(store, Arc::new(SystemClock)));
+    let app = Arc::new(
+        App::new(store, Arc::new(SystemClock)).with_sign_in_policy(config.sign_in_policy()),
+    );
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -26,6 +30,9 @@ pub async fn run(config: &Config, demo: bool) -> anyhow::Result<()> {
     );
     eprintln!("  API:     http://{address}/api/v1/openapi.json");
     eprintln!(
+        "  sign in: POST http://{address}/api/v1/session {{\"name\", \"password\", \"totp\"?}}   (a session cookie; send X-CSRF-Token with writes)"
+    );
+    eprintln!(
         "  a token: hezhi user add NAME --role dispatcher --region CODE   (printed once; send it as `Authorization: Bearer TOKEN`)"
     );
     if demo {
@@ -34,11 +41,15 @@ pub async fn run(config: &Config, demo: bool) -> anyhow::Result<()> {
             seed::tokens_path(config).display()
         );
     }
-    let service = hezhi_web::router(Arc::clone(&app))
-        .into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, service)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    let router = hezhi_web::router_with(Arc::clone(&app), config.web_settings());
+    // Connect info gives handlers the client's address, to count failed sign-ins and
+    // tracking-code lookups by.
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     // Every request has finished; commit what is queued and stop.
     if let Ok(app) = Arc::try_unwrap(app) {
         app.shutdown().await;

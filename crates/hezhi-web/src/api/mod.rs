@@ -4,6 +4,8 @@ mod admin;
 mod audit;
 mod cases;
 mod regions;
+mod session;
+mod tokens;
 mod tracking;
 
 use crate::error::ApiError;
@@ -44,6 +46,16 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/categories", get(regions::categories))
         .route("/track", post(tracking::track))
         .route("/audit", get(audit::search))
+        .route(
+            "/session",
+            post(session::sign_in)
+                .get(session::show)
+                .delete(session::sign_out),
+        )
+        .route("/session/password", post(session::change_password))
+        .route("/session/totp", post(session::enrol_totp))
+        .route("/session/totp/confirm", post(session::confirm_totp))
+        .route("/tokens/{id}", delete(tokens::revoke))
 }
 
 pub async fn health(State(app): State<Arc<App>>) -> Json<Value> {

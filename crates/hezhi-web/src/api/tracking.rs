@@ -22,7 +22,7 @@ pub struct TrackBody {
 
 pub async fn track(
     State(app): State<Arc<App>>,
-    ClientAddress(address): ClientAddress,
+    client: ClientAddress,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<PublicCase>, ApiError> {
@@ -30,7 +30,7 @@ pub async fn track(
     let body = crate::extract::body(body, lang)?;
     let body: TrackBody = json_body(&headers, &body, lang)?;
     let case = app
-        .track(&body.tracking_code, &body.phone, &address)
+        .track(&body.tracking_code, &body.phone, &client.key())
         .await
         .map_err(|e| ApiError::from(e).in_lang(lang))?;
     Ok(Json(case))

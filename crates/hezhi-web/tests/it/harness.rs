@@ -7,7 +7,7 @@ use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode, header};
 use chrono::{DateTime, Utc};
-use hezhi_app::{App, ManualClock};
+use hezhi_app::{App, ManualClock, SignInPolicy};
 use hezhi_store::Store;
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
@@ -27,7 +27,8 @@ pub fn start_of_test() -> DateTime<Utc> {
 pub struct Harness {
     pub router: Router,
     /// The application behind the router, for setting up what the API does not create
-    /// (users with a token, as the operator's CLI does).
+    /// (users with a token, as the operator's CLI does) and what only an operator does
+    /// (setting passwords).
     pub app: Arc<App>,
     pub store: Arc<dyn Store>,
     pub clock: Arc<ManualClock>,
@@ -46,6 +47,21 @@ impl Harness {
             clock,
             fx,
         }
+    }
+
+    /// The same world served by an app with `policy`, behind a router told `settings`.
+    pub fn reconfigured(self, policy: SignInPolicy, settings: hezhi_web::WebSettings) -> Harness {
+        let app =
+            Arc::new(App::new(self.store.clone(), self.clock.clone()).with_sign_in_policy(policy));
+        Harness {
+            router: hezhi_web::router_with(Arc::clone(&app), settings),
+            app,
+            ..self
+        }
+    }
+
+    pub fn delete(&self, uri: impl Into<String>) -> Call {
+        Call::new(self.router.clone(), Method::DELETE, uri.into())
     }
 
     pub fn now(&self) -> DateTime<Utc> {
@@ -197,6 +213,7 @@ pub struct Call {
     uri: String,
     headers: Vec<(HeaderName, HeaderValue)>,
     body: Vec<u8>,
+    client: Option<std::net::SocketAddr>,
 }
 
 impl Call {
@@ -207,7 +224,24 @@ impl Call {
             uri,
             headers: Vec::new(),
             body: Vec::new(),
+            client: None,
         }
+    }
+
+    /// As if sent from `address` (what `into_make_service_with_connect_info` provides).
+    pub fn sent_from(mut self, address: &str) -> Call {
+        let ip: std::net::IpAddr = address.parse().expect("IP address");
+        self.client = Some(std::net::SocketAddr::new(ip, 50_000));
+        self
+    }
+
+    /// With the session cookie `session_id`.
+    pub fn cookie(self, session_id: &str) -> Call {
+        self.text_header("cookie", &format!("hezhi_session={session_id}"))
+    }
+
+    pub fn csrf(self, token: &str) -> Call {
+        self.text_header("x-csrf-token", token)
     }
 
     pub fn method(mut self, method: Method) -> Call {
@@ -270,9 +304,14 @@ impl Call {
         for (name, value) in self.headers {
             request = request.header(name, value);
         }
-        let request = request
+        let mut request = request
             .body(Body::from(self.body))
             .unwrap_or_else(|e| panic!("request to {}: {e}", self.uri));
+        if let Some(client) = self.client {
+            request
+                .extensions_mut()
+                .insert(axum::extract::ConnectInfo(client));
+        }
         let response = self
             .router
             .oneshot(request)
@@ -367,11 +406,20 @@ where
     F: FnOnce(Harness) -> Fut,
     Fut: Future<Output = ()>,
 {
+    on_empty_sqlite(|store| async move { scenario(Harness::new(store).await).await }).await;
+}
+
+/// Runs `scenario` against an empty SQLite store (no fixture).
+pub async fn on_empty_sqlite<F, Fut>(scenario: F)
+where
+    F: FnOnce(Arc<dyn Store>) -> Fut,
+    Fut: Future<Output = ()>,
+{
     let dir = tempfile::tempdir().expect("temporary directory");
     let store = hezhi_store_sqlite::SqliteStore::open(&dir.path().join("hezhi.db"), &test_keys())
         .await
         .expect("open SQLite");
-    scenario(Harness::new(Arc::new(store)).await).await;
+    scenario(Arc::new(store)).await;
 }
 
 /// PostgreSQL scenarios at the same time: each may open a pool of its own, and other test
@@ -383,7 +431,16 @@ static POSTGRES_SLOTS: Semaphore = Semaphore::const_new(3);
 /// so and passes.
 pub async fn on_postgres<F, Fut>(scenario: F)
 where
-    F: FnOnce(Harness) -> Fut,
+    F: FnOnce(Harness) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    on_empty_postgres(|store| async move { scenario(Harness::new(store).await).await }).await;
+}
+
+/// Runs `scenario` against an empty store in a fresh PostgreSQL schema (no fixture).
+pub async fn on_empty_postgres<F, Fut>(scenario: F)
+where
+    F: FnOnce(Arc<dyn Store>) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
     let url = match std::env::var("HEZHI_TEST_PG_URL") {
@@ -402,10 +459,47 @@ where
         hezhi_store_postgres::PostgresStore::connect_fresh_schema(&url, &schema, &test_keys())
             .await
             .expect("fresh PostgreSQL schema");
-    let harness = Harness::new(Arc::new(store.clone())).await;
-    let outcome = tokio::spawn(scenario(harness)).await;
+    let outcome = tokio::spawn(scenario(Arc::new(store.clone()))).await;
     store.drop_schema().await.expect("drop the test schema");
     if let Err(error) = outcome {
         std::panic::resume_unwind(error.into_panic());
     }
+}
+
+/// Sends a JSON request to `router` outside a [`Harness`].
+pub async fn send_to(router: &Router, method: &str, uri: &str, body: &Value) -> Reply {
+    Call::new(
+        router.clone(),
+        Method::from_bytes(method.as_bytes()).expect("method"),
+        uri.to_owned(),
+    )
+    .json(body)
+    .send()
+    .await
+}
+
+/// POSTs a JSON body over a real TCP connection and returns the status code.
+pub async fn raw_http_post(address: std::net::SocketAddr, path: &str, body: &str) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(address)
+        .await
+        .expect("connect");
+    let request = format!(
+        "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream
+        .write_all(request.as_bytes())
+        .await
+        .expect("write request");
+    let mut response = Vec::new();
+    stream
+        .read_to_end(&mut response)
+        .await
+        .expect("read response");
+    let text = String::from_utf8_lossy(&response);
+    text.split_whitespace()
+        .nth(1)
+        .and_then(|status| status.parse().ok())
+        .unwrap_or_else(|| panic!("not an HTTP response: {text}"))
 }

@@ -21,4 +21,5 @@ mod listing;
 mod openapi;
 mod personal_data;
 mod reference;
+mod sign_in;
 mod tracking;

@@ -26,6 +26,11 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/categories", &["get"]),
     ("/track", &["post"]),
     ("/audit", &["get"]),
+    ("/session", &["get", "post", "delete"]),
+    ("/session/password", &["post"]),
+    ("/session/totp", &["post"]),
+    ("/session/totp/confirm", &["post"]),
+    ("/tokens/{id}", &["delete"]),
     ("/openapi.json", &["get"]),
 ];
 
@@ -171,6 +176,20 @@ async fn answers_have_the_documented_shape(h: Harness) {
     for field in schemas["Receipt"]["required"].as_array().expect("required") {
         let field = field.as_str().expect("name");
         assert!(!receipt.json[field].is_null(), "receipt has {field}");
+    }
+    h.app
+        .set_password("clerk", "sorrel-kettle-41", false)
+        .await
+        .expect("password");
+    let session = h
+        .post("/api/v1/session")
+        .json(&serde_json::json!({ "name": "clerk", "password": "sorrel-kettle-41" }))
+        .send()
+        .await
+        .expect_status(200);
+    for field in schemas["Session"]["required"].as_array().expect("required") {
+        let field = field.as_str().expect("name");
+        assert!(!session.json[field].is_null(), "session has {field}");
     }
     let list = h
         .get("/api/v1/cases")

@@ -8,6 +8,12 @@ fn hezhi(data_dir: &std::path::Path, args: &[&str]) -> Output {
 
 /// `hezhi` with extra environment variables.
 pub fn hezhi_with(data_dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    command(data_dir, args, env).output().expect("run hezhi")
+}
+
+/// The `hezhi` process of a test: the data directory given, no configuration from the
+/// environment of the test run but `env`.
+fn command(data_dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_hezhi"));
     command
         .arg("--data-dir")
@@ -19,12 +25,13 @@ pub fn hezhi_with(data_dir: &std::path::Path, args: &[&str], env: &[(&str, &str)
         .env_remove("HEZHI_AUDIT_RETENTION_DAYS")
         .env_remove("HEZHI_PERSONAL_DATA_KEY")
         .env_remove("HEZHI_PERSONAL_DATA_CIPHER")
+        .env_remove("HEZHI_BOOTSTRAP_REGION")
         .env_remove("RUST_BACKTRACE")
         .env("HEZHI_LOG", "warn");
     for (name, value) in env {
         command.env(name, value);
     }
-    command.output().expect("run hezhi")
+    command
 }
 
 fn stderr(output: &Output) -> String {
@@ -582,4 +589,120 @@ fn grids_are_imported_from_geojson_all_or_nothing() {
         &["grid", "import", shipped, "--village", "370811002"],
     );
     assert!(!not_a_village.status.success());
+}
+
+/// `hezhi ARGS` with `input` on standard input.
+fn hezhi_with_input(data_dir: &std::path::Path, args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = command(data_dir, args, &[])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run hezhi");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("write stdin");
+    child.wait_with_output().expect("wait for hezhi")
+}
+
+#[test]
+fn an_empty_database_gets_its_administrators_once_with_passwords_shown_once() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let first = hezhi_with(
+        dir.path(),
+        &["migrate"],
+        &[("HEZHI_BOOTSTRAP_REGION", "37")],
+    );
+    assert!(first.status.success());
+    let told = String::from_utf8_lossy(&first.stderr).into_owned();
+    assert!(told.contains("bound to 37 山东省"), "{told}");
+    let mut passwords = Vec::new();
+    for (name, role) in [
+        ("sysadmin", "system_admin"),
+        ("secadmin", "security_admin"),
+        ("auditor", "auditor"),
+    ] {
+        let line = told
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(name))
+            .unwrap_or_else(|| panic!("no line for {name}: {told}"));
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!(fields[1], role);
+        assert_eq!(fields[2].len(), 16, "{line}");
+        passwords.push(fields[2].to_owned());
+    }
+    assert!(!String::from_utf8_lossy(&first.stdout).contains(&passwords[0]));
+
+    let again = hezhi(dir.path(), &["migrate"]);
+    assert!(again.status.success());
+    assert!(
+        !String::from_utf8_lossy(&again.stderr).contains("sysadmin"),
+        "only an empty database is bootstrapped"
+    );
+
+    // A script sets a password on standard input; the rules hold there too.
+    for (weak, why) in [
+        ("woaini1314\n", "too common"),
+        ("short\n", "at least 10"),
+        ("sysadmin-2026!\n", "user name"),
+    ] {
+        let refused = hezhi_with_input(dir.path(), &["user", "set-password", "sysadmin"], weak);
+        assert!(!refused.status.success(), "{weak}");
+        let text = String::from_utf8_lossy(&refused.stderr);
+        assert!(text.contains(why), "{weak}: {text}");
+    }
+    let set = hezhi_with_input(
+        dir.path(),
+        &["user", "set-password", "sysadmin"],
+        "sorrel-kettle-41\n",
+    );
+    assert!(
+        stdout(&set).contains("password of sysadmin set"),
+        "{}",
+        String::from_utf8_lossy(&set.stderr)
+    );
+    let nobody = hezhi_with_input(
+        dir.path(),
+        &["user", "set-password", "nobody"],
+        "sorrel-kettle-41\n",
+    );
+    assert!(!nobody.status.success());
+    stdout(&hezhi(dir.path(), &["user", "reset-totp", "secadmin"]));
+
+    // Tokens: the id is printed with the token, listed, and revoked by it.
+    let added = stdout(&hezhi(
+        dir.path(),
+        &[
+            "user",
+            "add",
+            "省级调度",
+            "--role",
+            "dispatcher",
+            "--region",
+            "37",
+        ],
+    ));
+    let id = added
+        .lines()
+        .find_map(|l| l.strip_prefix("API token id: "))
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no token id: {added}"))
+        .to_owned();
+    assert!(added.lines().last().expect("token").starts_with("hz_"));
+    let listed = stdout(&hezhi(dir.path(), &["token", "list", "--user", "省级调度"]));
+    assert!(listed.contains(&id) && listed.contains("live"), "{listed}");
+    let revoked = stdout(&hezhi(dir.path(), &["token", "revoke", &id]));
+    assert!(revoked.contains("revoked"), "{revoked}");
+    let listed = stdout(&hezhi(dir.path(), &["token", "list", "--user", "省级调度"]));
+    assert!(listed.contains("revoked"), "{listed}");
+    assert!(
+        !hezhi(dir.path(), &["token", "revoke", "not-an-id"])
+            .status
+            .success()
+    );
 }
