@@ -540,6 +540,11 @@ impl App {
         if now - record.last_seen_at >= TOUCH_EVERY {
             self.store().touch_session(&id_hash, now).await?;
         }
+        // A role that needs TOTP may have been granted, or the policy tightened, since
+        // sign-in. A confirmed authenticator was asked for at sign-in (or confirmed by this
+        // very session), so only its absence restricts the session.
+        let must_enrol_totp = record.must_enrol_totp
+            || (requires_totp(&principal, policy) && !self.totp_confirmed(user.id).await?);
         Ok(Session {
             id_hash,
             user,
@@ -548,8 +553,17 @@ impl App {
             created_at: record.created_at,
             expires_at: record.created_at + policy.absolute_timeout,
             must_change_password: record.must_change_password,
-            must_enrol_totp: record.must_enrol_totp,
+            must_enrol_totp,
         })
+    }
+
+    async fn totp_confirmed(&self, user: UserId) -> Result<bool, AppError> {
+        Ok(self
+            .store()
+            .credentials(user)
+            .await?
+            .and_then(|c| c.totp)
+            .is_some_and(|t| t.is_confirmed()))
     }
 
     /// Ends a session.

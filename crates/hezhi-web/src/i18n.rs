@@ -237,3 +237,36 @@ pub fn error_message(code: &str, lang: Lang) -> Option<&'static str> {
     };
     Some(if lang == Lang::Zh { zh } else { en })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_sign_in_error_reads_in_chinese_and_english() {
+        for code in [
+            "invalid_credentials",
+            "totp_code_required",
+            "sign_in_locked",
+            "password_change_required",
+            "totp_enrolment_required",
+            "staff_only",
+            "totp_already_enrolled",
+            "totp_not_started",
+            "invalid_totp_code",
+            "csrf_token_invalid",
+            "password_too_short",
+            "password_too_long",
+            "password_contains_name",
+            "password_too_common",
+            "password_unchanged",
+            "wrong_password",
+            "control_character",
+        ] {
+            let zh = error_message(code, Lang::Zh).unwrap_or_else(|| panic!("no text for {code}"));
+            let en = error_message(code, Lang::En).unwrap_or_else(|| panic!("no text for {code}"));
+            assert!(zh.chars().any(|c| c > '\u{2e80}'), "{code}: {zh}");
+            assert!(en.is_ascii(), "{code}: {en}");
+        }
+    }
+}

@@ -659,13 +659,54 @@ async fn totp_can_be_required_of_all_staff(h: Harness) {
     );
     let strict = sign_in(&h, "dispatcher", PASSWORD).await;
     assert_eq!(strict.json["totp_required"], true);
+    // The session from before the policy is held to it as well.
+    for session in [&strict, &ordinary] {
+        let blocked = h
+            .get("/api/v1/cases")
+            .cookie(&session.id)
+            .send()
+            .await
+            .expect_status(403);
+        assert_eq!(blocked.code(), "totp_enrolment_required");
+    }
+}
+
+async fn a_role_that_needs_totp_granted_mid_session_restricts_the_session(h: Harness) {
+    set_password(&h, &h.fx.clerk, PASSWORD).await;
+    let session = sign_in(&h, "clerk", PASSWORD).await;
+    h.get("/api/v1/cases")
+        .cookie(&session.id)
+        .send()
+        .await
+        .expect_status(200);
+    let auditor = h
+        .app
+        .grant_role(
+            None,
+            h.fx.clerk.id,
+            hezhi_domain::Role::Auditor,
+            Some(hezhi_domain::RegionCode::parse("37").expect("code")),
+            None,
+        )
+        .await
+        .expect("grant");
     let blocked = h
         .get("/api/v1/cases")
-        .cookie(&strict.id)
+        .cookie(&session.id)
         .send()
         .await
         .expect_status(403);
     assert_eq!(blocked.code(), "totp_enrolment_required");
+    // Revoked again, the session is as it was.
+    h.app
+        .revoke_role(None, h.fx.clerk.id, auditor.id)
+        .await
+        .expect("revoke");
+    h.get("/api/v1/cases")
+        .cookie(&session.id)
+        .send()
+        .await
+        .expect_status(200);
 }
 
 async fn cookies_are_secure_over_https(h: Harness) {
@@ -1024,6 +1065,16 @@ async fn totp_can_be_required_of_all_staff_on_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn totp_can_be_required_of_all_staff_on_postgres() {
     on_postgres(totp_can_be_required_of_all_staff).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_role_that_needs_totp_granted_mid_session_restricts_the_session_on_sqlite() {
+    on_sqlite(a_role_that_needs_totp_granted_mid_session_restricts_the_session).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_role_that_needs_totp_granted_mid_session_restricts_the_session_on_postgres() {
+    on_postgres(a_role_that_needs_totp_granted_mid_session_restricts_the_session).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
