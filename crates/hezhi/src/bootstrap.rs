@@ -31,12 +31,20 @@ fn shipped_provinces() -> anyhow::Result<Vec<Region>> {
         .collect()
 }
 
-/// The region to bind the administrators to: the configured one, else the first province
-/// in the database. A province that is missing is stored from the shipped list first.
-async fn region(store: &dyn Store, config: &Config) -> anyhow::Result<Region> {
+/// The region to bind the administrators to: the configured one, else `fallback`, else the
+/// first province in the database. A province that is missing is stored from the shipped list
+/// first.
+async fn region(
+    store: &dyn Store,
+    config: &Config,
+    fallback: Option<RegionCode>,
+) -> anyhow::Result<Region> {
     let provinces = shipped_provinces()?;
-    if let Some(code) = &config.bootstrap_region {
-        let code = RegionCode::parse(code)?;
+    let chosen = match &config.bootstrap_region {
+        Some(code) => Some(RegionCode::parse(code)?),
+        None => fallback,
+    };
+    if let Some(code) = chosen {
         if let Some(region) = store.region(&code).await? {
             return Ok(region);
         }
@@ -64,11 +72,17 @@ async fn region(store: &dyn Store, config: &Config) -> anyhow::Result<Region> {
 }
 
 /// Creates the administrators of an empty database and tells the operator their passwords.
-pub async fn administrators(store: &Arc<dyn Store>, config: &Config) -> anyhow::Result<()> {
+/// Without a configured `bootstrap_region` they are bound to `fallback` (the demo's province
+/// when the demo is about to be loaded), else to the first province in the database.
+pub async fn administrators(
+    store: &Arc<dyn Store>,
+    config: &Config,
+    fallback: Option<RegionCode>,
+) -> anyhow::Result<()> {
     if store.count_users().await? > 0 {
         return Ok(());
     }
-    let region = region(store.as_ref(), config).await?;
+    let region = region(store.as_ref(), config, fallback).await?;
     let app = App::new(Arc::clone(store), Arc::new(SystemClock));
     let result = app.bootstrap_admins(&region.code).await;
     app.shutdown().await;

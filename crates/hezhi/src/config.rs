@@ -46,9 +46,9 @@ pub struct Config {
     pub session_absolute_hours: u32,
     /// Require a TOTP code of every staff member, not only of administrators and auditors.
     pub totp_required_for_all_staff: bool,
-    /// The region the bootstrap administrators are bound to. Unset: the first province in
-    /// the database (on an empty database the shipped provinces are stored first, so it is
-    /// 11 北京市).
+    /// The region the bootstrap administrators are bound to. Unset: the demo's province when
+    /// `serve --demo` fills a new database, else the first province in the database (on an
+    /// empty database the shipped provinces are stored first, so it is 11 北京市).
     pub bootstrap_region: Option<String>,
 }
 
@@ -165,7 +165,8 @@ totp_required_for_all_staff = false
 
 # When the database has no users, `hezhi serve` and `hezhi migrate` create the
 # administrators sysadmin, secadmin and auditor, bound to this region, and print their
-# passwords once (HEZHI_BOOTSTRAP_REGION). Unset: the first province in the database.
+# passwords once (HEZHI_BOOTSTRAP_REGION). Unset: the demo's province with `serve --demo`,
+# else the first province in the database.
 # bootstrap_region = "37"
 "#;
 

@@ -292,7 +292,7 @@ async fn main() -> anyhow::Result<()> {
         }
         CommandLine::Migrate => {
             let store = backend::open(&config).await?;
-            bootstrap::administrators(&store, &config).await?;
+            bootstrap::administrators(&store, &config, None).await?;
             let (cases, events) = store.count_cases_and_events().await?;
             println!(
                 "{} is up to date ({cases} cases, {events} events)",

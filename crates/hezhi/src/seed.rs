@@ -101,6 +101,21 @@ struct Demo {
     actors: BTreeMap<String, Principal>,
 }
 
+/// The province the demo's administrators are bound to (that of its first county), for the
+/// bootstrap administrators of a database the demo is about to fill.
+pub fn province() -> anyhow::Result<Option<RegionCode>> {
+    let mut counties = samples::load()?
+        .iter()
+        .map(|s| RegionCode::parse(&s.region).map(|code| code.county()))
+        .collect::<Result<Vec<_>, _>>()?;
+    counties.sort();
+    Ok(counties
+        .into_iter()
+        .flatten()
+        .next()
+        .and_then(|county| county.ancestor_at(RegionLevel::Province)))
+}
+
 pub async fn demo(store: Arc<dyn Store>, config: &Config) -> anyhow::Result<String> {
     let samples = samples::load()?;
     let villages: Vec<RegionCode> = samples

@@ -8,8 +8,11 @@ use std::sync::Arc;
 
 pub async fn run(config: &Config, demo: bool) -> anyhow::Result<()> {
     let (store, key_source) = backend::open_with_key_source(config).await?;
-    bootstrap::administrators(&store, config).await?;
-    if demo && store.count_cases_and_events().await?.0 == 0 {
+    let seed_demo = demo && store.count_cases_and_events().await?.0 == 0;
+    // The administrators of a demo database belong to the demo's province.
+    let province = if seed_demo { seed::province()? } else { None };
+    bootstrap::administrators(&store, config, province).await?;
+    if seed_demo {
         let summary = seed::demo(Arc::clone(&store), config).await?;
         eprint!("{summary}");
     }
