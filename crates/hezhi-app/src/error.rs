@@ -70,6 +70,14 @@ pub enum AppError {
     #[error("no TOTP enrolment was started")]
     TotpNotStarted,
 
+    /// A resident's sign-in code is wrong, expired, used or burnt (which one is not said).
+    #[error("the sign-in code is wrong or no longer valid")]
+    InvalidSignInCode,
+
+    /// The SMS sender could not send; the request may be tried again later.
+    #[error("the SMS could not be sent: {0}")]
+    SmsUnavailable(String),
+
     /// Something on the server broke that the client can do nothing about.
     #[error("internal error: {0}")]
     Internal(String),
@@ -118,6 +126,8 @@ impl AppError {
             AppError::StaffOnly => "staff_only",
             AppError::TotpAlreadyEnrolled => "totp_already_enrolled",
             AppError::TotpNotStarted => "totp_not_started",
+            AppError::InvalidSignInCode => "invalid_sign_in_code",
+            AppError::SmsUnavailable(_) => "sms_unavailable",
             AppError::Internal(_) => "internal",
             AppError::Store(StoreError::ShuttingDown) => "shutting_down",
             AppError::Store(_) => "internal",

@@ -8,6 +8,7 @@ pub mod idempotency;
 pub mod input;
 pub mod password;
 mod random;
+pub mod resident;
 pub mod service;
 pub mod sign_in;
 pub mod totp;
@@ -19,6 +20,7 @@ pub use error::AppError;
 pub use hezhi_store::{CaseFilter, Page, PageRequest};
 pub use idempotency::IdempotencyRequest;
 pub use input::{CaseInput, PartyInput};
+pub use resident::{CodeSent, LogSmsSender, ResidentSignInAttempt, SmsFuture, SmsSender};
 pub use service::{App, NewUser, WriteOutcome};
 pub use sign_in::{
     BootstrapAdmin, Session, SignInAttempt, SignInPolicy, SignedIn, TotpEnrolment, constant_time_eq,

@@ -7,6 +7,7 @@ use crate::error::AppError;
 use crate::idempotency::{IdempotencyRequest, InFlight};
 use crate::input::{CaseInput, parse_grid_features};
 use crate::random;
+use crate::resident::{LogSmsSender, SmsSender};
 use crate::sign_in::{SignInPolicy, SignInState};
 use chrono::{DateTime, Utc};
 use hezhi_domain::{
@@ -51,6 +52,7 @@ pub struct App {
     tokens: RwLock<HashMap<String, (Principal, DateTime<Utc>)>>,
     pub(crate) tracking_throttle: crate::tracking::TrackingThrottle,
     sign_in: SignInState,
+    sms: Arc<dyn SmsSender>,
 }
 
 /// The longest reason a reveal of personal data may give.
@@ -74,6 +76,7 @@ impl std::fmt::Debug for App {
             .field("backend", &self.store.backend())
             .field("writes", &self.writes)
             .field("clock", &self.clock)
+            .field("sms", &self.sms)
             .finish()
     }
 }
@@ -122,7 +125,19 @@ impl App {
             tokens: RwLock::default(),
             tracking_throttle: crate::tracking::TrackingThrottle::default(),
             sign_in: SignInState::default(),
+            sms: Arc::new(LogSmsSender),
         }
+    }
+
+    /// The same app sending residents' sign-in codes through `sender` (by default
+    /// [`LogSmsSender`]).
+    pub fn with_sms_sender(mut self, sender: Arc<dyn SmsSender>) -> Self {
+        self.sms = sender;
+        self
+    }
+
+    pub(crate) fn sms_sender(&self) -> &dyn SmsSender {
+        self.sms.as_ref()
     }
 
     /// The same app with `policy` for sessions and second factors.

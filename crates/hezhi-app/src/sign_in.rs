@@ -65,7 +65,13 @@ const NAME_KEPT: usize = 100;
 /// The wait after `failures` failures: none up to [`FREE_FAILURES`], then
 /// [`FIRST_WAIT`] doubling with each failure, at most [`LONGEST_WAIT`].
 pub fn lockout_after(failures: u32) -> Option<Duration> {
-    let beyond = failures.checked_sub(FREE_FAILURES)?;
+    wait_after(failures, FREE_FAILURES)
+}
+
+/// The wait after `count` attempts of which `free` need none: [`FIRST_WAIT`] doubling with
+/// each further attempt, at most [`LONGEST_WAIT`].
+pub(crate) fn wait_after(count: u32, free: u32) -> Option<Duration> {
+    let beyond = count.checked_sub(free)?;
     let factor = 1_i32 << beyond.min(16);
     Some((FIRST_WAIT * factor).min(LONGEST_WAIT))
 }
@@ -90,6 +96,15 @@ pub fn is_staff(principal: &Principal) -> bool {
         .any(|actor| actor.role != Role::Resident)
 }
 
+/// Residents sign in by phone code: passwords and authenticators are for staff.
+fn refuse_residents(session: &Session) -> Result<(), AppError> {
+    if is_staff(&session.principal) {
+        Ok(())
+    } else {
+        Err(AppError::StaffOnly)
+    }
+}
+
 /// Whether `principal` must prove a TOTP code at sign-in: anyone holding an administrative
 /// role (system or security administrator, auditor), and with
 /// [`SignInPolicy::totp_required_for_all_staff`] all staff.
@@ -104,7 +119,7 @@ pub fn requires_totp(principal: &Principal, policy: &SignInPolicy) -> bool {
 
 /// The key an address is counted under: the address itself, or for IPv6 its /64, which one
 /// subscriber usually holds whole.
-fn address_key(address: IpAddr) -> String {
+pub(crate) fn address_key(address: IpAddr) -> String {
     match address {
         IpAddr::V4(v4) => v4.to_string(),
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
@@ -207,7 +222,7 @@ pub const BOOTSTRAP_ADMINS: [(&str, Role); 3] = [
 pub(crate) struct SignInState {
     pub(crate) policy: SignInPolicy,
     pub(crate) hasher: password::Hasher,
-    attempts: AttemptLocks,
+    pub(crate) attempts: AttemptLocks,
 }
 
 impl SignInState {
@@ -223,10 +238,10 @@ impl SignInState {
 /// a burst of parallel guesses cannot all pass the lockout check before the first failure is
 /// counted. (Across processes the counters in the database still apply.)
 #[derive(Debug, Default)]
-struct AttemptLocks(Mutex<HashMap<ThrottleKey, Arc<tokio::sync::Mutex<()>>>>);
+pub(crate) struct AttemptLocks(Mutex<HashMap<ThrottleKey, Arc<tokio::sync::Mutex<()>>>>);
 
 impl AttemptLocks {
-    async fn lock(&self, keys: &[ThrottleKey]) -> Vec<tokio::sync::OwnedMutexGuard<()>> {
+    pub(crate) async fn lock(&self, keys: &[ThrottleKey]) -> Vec<tokio::sync::OwnedMutexGuard<()>> {
         let mut keys = keys.to_vec();
         keys.sort();
         keys.dedup();
@@ -249,7 +264,7 @@ impl From<HashError> for AppError {
     }
 }
 
-fn secret<const N: usize>() -> Result<[u8; N], AppError> {
+pub(crate) fn secret<const N: usize>() -> Result<[u8; N], AppError> {
     random::secret_bytes::<N>().map_err(|e| AppError::Internal(format!("random generator: {e}")))
 }
 
@@ -282,7 +297,7 @@ impl App {
     }
 
     /// 429 when any of `keys` is in its wait.
-    async fn refuse_if_locked(
+    pub(crate) async fn refuse_if_locked(
         &self,
         keys: &[ThrottleKey],
         now: DateTime<Utc>,
@@ -308,7 +323,7 @@ impl App {
 
     /// Counts a failure against every key, writes the audit records, and returns the error
     /// the client gets (which never says what was wrong).
-    async fn count_failure(
+    pub(crate) async fn count_failure(
         &self,
         keys: &[ThrottleKey],
         now: DateTime<Utc>,
@@ -380,7 +395,7 @@ impl App {
         Ok(self.store().use_totp_step(credentials.user, step).await?)
     }
 
-    async fn open_session(
+    pub(crate) async fn open_session(
         &self,
         user: &User,
         principal: Principal,
@@ -532,9 +547,11 @@ impl App {
         let Some(user) = self.store().user(record.user).await? else {
             return Err(AppError::Unauthenticated);
         };
-        // The roles held now: a role revoked since sign-in no longer counts.
+        // The roles held now: a role revoked since sign-in no longer counts, and a user left
+        // with none has no session. (Staff and residents alike; what each may do is the
+        // rights matrix's business, and the staff endpoints check `is_staff`.)
         let principal = user.principal();
-        if !is_staff(&principal) {
+        if principal.assignments.is_empty() {
             return Err(AppError::Unauthenticated);
         }
         if now - record.last_seen_at >= TOUCH_EVERY {
@@ -585,6 +602,7 @@ impl App {
         new: &str,
         client: Option<IpAddr>,
     ) -> Result<SignedIn, AppError> {
+        refuse_residents(session)?;
         let now = self.now();
         let user = &session.user;
         let keys = throttle_keys(&user.name, client);
@@ -651,6 +669,7 @@ impl App {
 
     /// Starts TOTP enrolment: a new secret, pending until a code from it is confirmed.
     pub async fn enrol_totp(&self, session: &Session) -> Result<TotpEnrolment, AppError> {
+        refuse_residents(session)?;
         if session.must_change_password {
             return Err(AppError::PasswordChangeRequired);
         }
@@ -680,6 +699,7 @@ impl App {
         code: &str,
         client: Option<IpAddr>,
     ) -> Result<SignedIn, AppError> {
+        refuse_residents(session)?;
         if session.must_change_password {
             return Err(AppError::PasswordChangeRequired);
         }

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod migrate;
+mod resident;
 mod sign_in;
 
 use async_trait::async_trait;
@@ -44,6 +45,7 @@ const REGION_CHUNK: usize = 10_000;
 const IDEMPOTENCY_KEYS_PKEY: &str = "idempotency_keys_pkey";
 const CASES_TRACKING_CODE: &str = "cases_tracking_code";
 const USERS_NAME_UNIQUE: &str = "users_name_unique";
+const RESIDENT_PHONES_PKEY: &str = "resident_phones_pkey";
 
 /// The PostgreSQL backend: a bounded pool of connections that commit with
 /// `synchronous_commit=on`, so that an acknowledged write survives a crash.
@@ -225,6 +227,7 @@ fn unique_violation(error: &sqlx::Error) -> Option<StoreError> {
         Some(IDEMPOTENCY_KEYS_PKEY) => StoreError::IdempotencyKeyTaken,
         Some(CASES_TRACKING_CODE) => StoreError::Duplicate("tracking_code"),
         Some(USERS_NAME_UNIQUE) => StoreError::Duplicate("user_name"),
+        Some(RESIDENT_PHONES_PKEY) => StoreError::Duplicate("resident_phone"),
         _ => StoreError::Duplicate("row"),
     })
 }

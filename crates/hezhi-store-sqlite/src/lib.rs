@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod migrate;
+mod resident;
 mod sign_in;
 
 use async_trait::async_trait;
@@ -151,6 +152,8 @@ fn unique_violation(error: &sqlx::Error) -> Option<StoreError> {
         StoreError::Duplicate("tracking_code")
     } else if message.contains("users.name") {
         StoreError::Duplicate("user_name")
+    } else if message.contains("resident_phones.phone_key") {
+        StoreError::Duplicate("resident_phone")
     } else {
         StoreError::Duplicate("row")
     })

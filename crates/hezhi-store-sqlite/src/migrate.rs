@@ -29,6 +29,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0006_grid_shapes",
         include_str!("../migrations/0006_grid_shapes.sql"),
     ),
+    (
+        "0007_resident_sign_in",
+        include_str!("../migrations/0007_resident_sign_in.sql"),
+    ),
 ];
 
 pub async fn run(pool: &SqlitePool) -> StoreResult<()> {

@@ -7,13 +7,14 @@ pub mod tamper;
 
 use crate::{
     ApiTokenRecord, CaseFilter, Category, GridShape, IdempotencyKey, ListScope, PageRequest,
-    Region, RoleAssignment, SessionRecord, Store, StoreError, ThrottleKey, Unit, User, WriteOp,
+    Region, RoleAssignment, SendLimits, SessionRecord, Store, StoreError, ThrottleKey, Unit, User,
+    WriteOp,
 };
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use hezhi_domain::{
     Actor, AssignmentId, Case, CaseId, CaseKind, CaseState, CategoryCode, Channel, Command,
-    Complexity, NewCase, Party, PartyRole, Position, RegionCode, RegionLevel, Role, Shape, TokenId,
-    TrackingCode, UnitId, UnitKind, Urgency, UserId, decide,
+    Complexity, NewCase, Party, PartyRole, Phone, Position, RegionCode, RegionLevel, Role, Shape,
+    TokenId, TrackingCode, UnitId, UnitKind, Urgency, UserId, decide,
 };
 use std::future::Future;
 use std::pin::Pin;
@@ -100,6 +101,10 @@ pub const SCENARIOS: &[(&str, Scenario)] = &[
     ("api_tokens_are_listed_and_revoked_once", |s| {
         Box::pin(token_revocation(s))
     }),
+    (
+        "resident_codes_are_limited_tried_at_most_so_often_used_once_and_phones_map_to_one_user",
+        |s| Box::pin(resident_sign_in(s)),
+    ),
 ];
 
 /// Keys for a test store: a fresh random master key, AES-256-GCM.
@@ -1013,7 +1018,11 @@ pub const KNOWN_PERSONAL_DATA: &[&str] = &[
     "幸福里小区7号楼302室",
     "兖州区鼓楼街道建设路88号",
     KNOWN_TOTP_SECRET,
+    KNOWN_RESIDENT_PHONE,
 ];
+
+/// The phone of a resident who signs in by code in [`report_known_personal_data`].
+const KNOWN_RESIDENT_PHONE: &str = "15866667777";
 
 /// The TOTP secret [`report_known_personal_data`] enrols.
 const KNOWN_TOTP_SECRET: &str = "KRUGKIDROVUWG2ZAMJZG653OEBTG66BA";
@@ -1102,6 +1111,226 @@ pub async fn report_known_personal_data(store: &Arc<dyn Store>) {
         .and_then(|c| c.totp)
         .expect("a pending secret");
     assert_eq!(read.secret, KNOWN_TOTP_SECRET, "read back decrypted");
+    let phone = Phone::parse(KNOWN_RESIDENT_PHONE).expect("phone");
+    let phone_key = store.resident_phone_key(&phone);
+    let sent = store
+        .issue_resident_code(
+            &phone_key,
+            &store.resident_code_hash(&phone_key, "246810"),
+            at(20, 12),
+            at(20, 12) + Duration::minutes(5),
+            &RESIDENT_LIMITS,
+        )
+        .await
+        .expect("issue");
+    assert!(sent);
+    store
+        .insert_resident_user(&phone_key, &resident_user(0x6002, "居民-7777-a1b2c3"))
+        .await
+        .expect("resident");
+}
+
+const RESIDENT_LIMITS: SendLimits = SendLimits {
+    min_interval: Duration::seconds(60),
+    window: Duration::hours(1),
+    per_window: 5,
+};
+
+fn resident_user(number: u128, name: &str) -> User {
+    let id = UserId::from_uuid(uuid::Uuid::from_u128(number));
+    User {
+        id,
+        name: name.into(),
+        created_at: at(12, 8),
+        assignments: vec![RoleAssignment {
+            id: AssignmentId::from_uuid(uuid::Uuid::from_u128(0x5000 + number)),
+            user: id,
+            role: Role::Resident,
+            region: None,
+            unit: None,
+            granted_at: at(12, 8),
+            granted_by: None,
+        }],
+    }
+}
+
+async fn resident_sign_in(store: Arc<dyn Store>) {
+    let phone = Phone::parse("15000001111").expect("phone");
+    let key = store.resident_phone_key(&phone);
+    assert_eq!(key.len(), 64, "a keyed hash, hex");
+    assert!(!key.contains("15000001111"));
+    assert_eq!(
+        key,
+        store.resident_phone_key(&Phone::parse("+86 150-0000-1111").expect("phone")),
+        "the same phone, however written"
+    );
+    let other = store.resident_phone_key(&Phone::parse("15000002222").expect("phone"));
+    assert_ne!(key, other);
+    let hash = |code: &str| store.resident_code_hash(&key, code);
+    assert_ne!(hash("123456"), store.resident_code_hash(&other, "123456"));
+    assert_ne!(hash("123456"), hash("123457"));
+    let limits = RESIDENT_LIMITS;
+    let issue = |code: &'static str, when: DateTime<Utc>| {
+        let store = Arc::clone(&store);
+        let key = key.clone();
+        async move {
+            let code_hash = store.resident_code_hash(&key, code);
+            store
+                .issue_resident_code(&key, &code_hash, when, when + Duration::minutes(5), &limits)
+                .await
+                .expect("issue")
+        }
+    };
+    assert_eq!(store.resident_code(&key).await.expect("read"), None);
+
+    // At most one a minute, five a window.
+    let t0 = at(15, 9);
+    assert!(issue("111111", t0).await);
+    assert!(
+        !issue("999999", t0 + Duration::seconds(59)).await,
+        "too soon"
+    );
+    let first = store.resident_code(&key).await.expect("read").expect("row");
+    assert_eq!(
+        first.code_hash,
+        hash("111111"),
+        "a refused code changes nothing"
+    );
+    assert_eq!((first.tries, first.sent_in_window), (0, 1));
+    assert_eq!(first.expires_at, t0 + Duration::minutes(5));
+    for n in 1..=4 {
+        assert!(
+            issue("111111", t0 + Duration::seconds(60 * n)).await,
+            "code {n}"
+        );
+    }
+    assert!(
+        !issue("999999", t0 + Duration::minutes(30)).await,
+        "a sixth"
+    );
+    let fifth = store.resident_code(&key).await.expect("read").expect("row");
+    assert_eq!(fifth.sent_in_window, 5);
+    assert_eq!(
+        limits.next_allowed(&fifth, t0 + Duration::minutes(30)),
+        Some(t0 + Duration::hours(1))
+    );
+    let t1 = t0 + Duration::hours(1);
+    assert!(issue("222222", t1).await, "a new window");
+    let fresh = store.resident_code(&key).await.expect("read").expect("row");
+    assert_eq!((fresh.window_started_at, fresh.sent_in_window), (t1, 1));
+    assert_eq!(fresh.code_hash, hash("222222"));
+
+    // Each try is counted before it is compared; the sixth finds no code.
+    for n in 1..=5 {
+        assert_eq!(
+            store
+                .try_resident_code(&key, t1 + Duration::seconds(n), 5)
+                .await
+                .expect("try"),
+            Some(hash("222222")),
+            "try {n}"
+        );
+    }
+    assert_eq!(
+        store
+            .try_resident_code(&key, t1 + Duration::seconds(6), 5)
+            .await
+            .expect("try"),
+        None,
+        "burnt"
+    );
+    assert_eq!(
+        store
+            .resident_code(&key)
+            .await
+            .expect("read")
+            .expect("row")
+            .tries,
+        5
+    );
+    assert_eq!(
+        store.try_resident_code(&other, t1, 5).await.expect("try"),
+        None
+    );
+
+    // An expired code is not tried; a code works once.
+    let t2 = t1 + Duration::minutes(2);
+    assert!(issue("333333", t2).await);
+    let expiry = t2 + Duration::minutes(5);
+    assert_eq!(
+        store.try_resident_code(&key, expiry, 5).await.expect("try"),
+        None
+    );
+    assert_eq!(
+        store
+            .try_resident_code(&key, expiry - Duration::seconds(1), 5)
+            .await
+            .expect("try"),
+        Some(hash("333333"))
+    );
+    assert!(
+        !store
+            .use_resident_code(&key, &hash("222222"), t2)
+            .await
+            .expect("use")
+    );
+    assert!(
+        store
+            .use_resident_code(&key, &hash("333333"), t2)
+            .await
+            .expect("use")
+    );
+    assert!(
+        !store
+            .use_resident_code(&key, &hash("333333"), t2)
+            .await
+            .expect("use")
+    );
+    assert_eq!(
+        store
+            .resident_code(&key)
+            .await
+            .expect("read")
+            .expect("row")
+            .used_at,
+        Some(t2)
+    );
+    assert_eq!(
+        store.try_resident_code(&key, t2, 5).await.expect("try"),
+        None,
+        "used"
+    );
+
+    // One resident user per phone.
+    assert_eq!(store.resident_user(&key).await.expect("read"), None);
+    let resident = resident_user(0x7001, "居民-1111-0a0b0c");
+    store
+        .insert_resident_user(&key, &resident)
+        .await
+        .expect("insert");
+    assert_eq!(
+        store.resident_user(&key).await.expect("read"),
+        Some(resident.id)
+    );
+    let read = store.user(resident.id).await.expect("read").expect("user");
+    assert_eq!(read.assignments.len(), 1);
+    assert_eq!(read.assignments[0].role, Role::Resident);
+    let twin = resident_user(0x7002, "居民-1111-0d0e0f");
+    assert!(matches!(
+        store.insert_resident_user(&key, &twin).await,
+        Err(StoreError::Duplicate("resident_phone"))
+    ));
+    assert_eq!(
+        store.user(twin.id).await.expect("read"),
+        None,
+        "nothing created"
+    );
+    let same_name = resident_user(0x7003, "居民-1111-0a0b0c");
+    assert!(matches!(
+        store.insert_resident_user(&other, &same_name).await,
+        Err(StoreError::Duplicate("user_name"))
+    ));
+    assert_eq!(store.resident_user(&other).await.expect("read"), None);
 }
 
 async fn party_lookup(store: Arc<dyn Store>) {

@@ -56,11 +56,14 @@ pub struct SessionRecord {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
-/// What failed sign-ins are counted against: the name tried, and the client's address.
+/// What failed sign-ins are counted against: the name tried, and the client's address; and
+/// what residents' requests for sign-in codes are counted against: the client's address.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ThrottleKey {
     Account(String),
     Address(String),
+    /// Sign-in codes requested from an address (each one an SMS sent).
+    CodeRequests(String),
 }
 
 impl ThrottleKey {
@@ -69,12 +72,15 @@ impl ThrottleKey {
         match self {
             ThrottleKey::Account(_) => "account",
             ThrottleKey::Address(_) => "address",
+            ThrottleKey::CodeRequests(_) => "code_requests",
         }
     }
 
     pub fn value(&self) -> &str {
         match self {
-            ThrottleKey::Account(value) | ThrottleKey::Address(value) => value,
+            ThrottleKey::Account(value)
+            | ThrottleKey::Address(value)
+            | ThrottleKey::CodeRequests(value) => value,
         }
     }
 }

@@ -2,19 +2,21 @@
 //! only reads cases asks for a [`CaseReader`], not for the whole [`Store`].
 
 use crate::audit::{AuditEntry, AuditFilter, AuditHash, AuditHead, AuditRecord};
+use crate::codec::PARTY_KEY_PHONE;
 use crate::error::StoreError;
 use crate::model::{
     ApiToken, ApiTokenRecord, CaseFilter, Category, GridShape, Page, PageRequest, Region,
     RoleAssignment, Unit, User,
 };
+use crate::resident::{RESIDENT_CODE_KIND, ResidentCode, SendLimits};
 use crate::sign_in::{Credentials, SessionRecord, ThrottleKey, ThrottleState};
 use crate::write::{IdempotencyRecord, WriteOp, WriteReceipt};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use hezhi_crypto::{MasterKey, StoredKey};
 use hezhi_domain::{
-    AssignmentId, Case, CaseId, CaseKind, CategoryCode, Event, Position, RegionCode, TokenId,
-    TrackingCode, UnitId, UserId,
+    AssignmentId, Case, CaseId, CaseKind, CategoryCode, Event, Phone, Position, RegionCode,
+    TokenId, TrackingCode, UnitId, UserId,
 };
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -198,6 +200,68 @@ pub trait SessionStore: Send + Sync {
     ) -> StoreResult<u64>;
 }
 
+/// Residents' sign-in by phone: the one-time code last sent to each phone, and the resident
+/// user of each phone. A phone is known here only by its keyed hash, a code only by a keyed
+/// hash bound to its phone.
+#[async_trait]
+pub trait ResidentSignInStore: Send + Sync {
+    /// The keyed hash (HMAC-SHA256 with the lookup key of personal data) of `value` as a
+    /// `kind`.
+    fn keyed_hash(&self, kind: &str, value: &str) -> String;
+
+    /// The key a phone is stored under: the same keyed hash as in `case_party_keys`.
+    fn resident_phone_key(&self, phone: &Phone) -> String {
+        self.keyed_hash(PARTY_KEY_PHONE, phone.as_str())
+    }
+
+    /// The keyed hash a code sent to the phone `phone_key` is stored as.
+    fn resident_code_hash(&self, phone_key: &str, code: &str) -> String {
+        self.keyed_hash(RESIDENT_CODE_KIND, &format!("{phone_key}:{code}"))
+    }
+
+    /// The code last sent to the phone, used or not.
+    async fn resident_code(&self, phone_key: &str) -> StoreResult<Option<ResidentCode>>;
+
+    /// Stores a new code for the phone in place of any earlier one, if `limits` allow a
+    /// code to be sent at `at`; `false` (and nothing changed) if they do not. Atomic, so
+    /// that two servers cannot both send.
+    async fn issue_resident_code(
+        &self,
+        phone_key: &str,
+        code_hash: &str,
+        at: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+        limits: &SendLimits,
+    ) -> StoreResult<bool>;
+
+    /// Counts one attempt with the phone's code, if it has one that is unused, unexpired at
+    /// `at` and tried fewer than `max_tries` times, and returns its hash to compare with;
+    /// `None` when there is no such code. Counting before comparing keeps parallel guesses
+    /// within `max_tries`.
+    async fn try_resident_code(
+        &self,
+        phone_key: &str,
+        at: DateTime<Utc>,
+        max_tries: u32,
+    ) -> StoreResult<Option<String>>;
+
+    /// Marks the phone's code `code_hash` used at `at`; `false` if it was used already.
+    async fn use_resident_code(
+        &self,
+        phone_key: &str,
+        code_hash: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+
+    /// The resident user of the phone, if he has signed in before.
+    async fn resident_user(&self, phone_key: &str) -> StoreResult<Option<UserId>>;
+
+    /// Creates `user` (with his assignments) as the resident user of the phone, in one
+    /// transaction. `Duplicate("resident_phone")` when the phone has a user already,
+    /// `Duplicate("user_name")` when the name is taken; either way nothing is created.
+    async fn insert_resident_user(&self, phone_key: &str, user: &User) -> StoreResult<()>;
+}
+
 /// Everything a backend provides. The binary picks a backend once and hands an
 /// `Arc<dyn Store>` to the rest.
 pub trait Store:
@@ -212,6 +276,7 @@ pub trait Store:
     + KeyStore
     + CredentialStore
     + SessionStore
+    + ResidentSignInStore
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

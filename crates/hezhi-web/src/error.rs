@@ -71,7 +71,10 @@ impl From<AppError> for ApiError {
             AppError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::IdempotencyInFlight => StatusCode::CONFLICT,
             AppError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
-            AppError::InvalidCredentials | AppError::TotpCodeRequired => StatusCode::UNAUTHORIZED,
+            AppError::InvalidCredentials
+            | AppError::TotpCodeRequired
+            | AppError::InvalidSignInCode => StatusCode::UNAUTHORIZED,
+            AppError::SmsUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::SignInLocked { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::PasswordChangeRequired
             | AppError::TotpEnrolmentRequired

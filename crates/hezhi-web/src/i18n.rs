@@ -232,6 +232,15 @@ pub fn error_message(code: &str, lang: Lang) -> Option<&'static str> {
             "Too many attempts; try again later",
         ),
         "invalid_tracking_code" => ("查询码不正确", "Invalid tracking code"),
+        "invalid_sign_in_code" => (
+            "验证码不正确或已失效，请重新获取",
+            "The code is wrong or no longer valid; request a new one",
+        ),
+        "invalid_code_format" => ("验证码为六位数字", "The code is six digits"),
+        "sms_unavailable" => (
+            "短信暂时无法发送，请稍后再试",
+            "The text message cannot be sent right now; try again later",
+        ),
         "internal" => ("服务内部错误，请稍后重试", "Internal error; retry shortly"),
         _ => return None,
     };
@@ -262,6 +271,11 @@ mod tests {
             "password_unchanged",
             "wrong_password",
             "control_character",
+            "invalid_sign_in_code",
+            "invalid_code_format",
+            "sms_unavailable",
+            "too_many_attempts",
+            "invalid_phone",
         ] {
             let zh = error_message(code, Lang::Zh).unwrap_or_else(|| panic!("no text for {code}"));
             let en = error_message(code, Lang::En).unwrap_or_else(|| panic!("no text for {code}"));

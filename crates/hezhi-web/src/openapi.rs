@@ -530,14 +530,15 @@ pub fn document() -> Value {
             },
             "/session/password": {
                 "post": {
-                    "summary": "Change the password; ends every session of the user and starts a new one",
+                    "summary": "Change the password; ends every session of the user and starts a new one (staff only)",
                     "security": [{ "session": [] }],
                     "parameters": [csrf_header],
                     "requestBody": { "required": true, "content": { "application/json": {
                         "schema": { "$ref": "#/components/schemas/PasswordChange" } } } },
                     "responses": {
                         "200": new_session,
-                        "401": session_errors["401"], "403": session_errors["403"],
+                        "401": session_errors["401"],
+                        "403": error_response("CSRF token wrong, or `staff_only` (a resident's session)"),
                         "422": error_response("`wrong_password` (field `current`), or the new password breaks a rule (field `new`): `password_too_short` (under 10 characters), `password_contains_name`, `password_too_common`, `password_unchanged`"),
                         "429": error_response("`sign_in_locked`: too many wrong current passwords")
                     }
@@ -545,21 +546,21 @@ pub fn document() -> Value {
             },
             "/session/totp": {
                 "post": {
-                    "summary": "Start TOTP enrolment: a new secret for an authenticator app, pending until confirmed",
+                    "summary": "Start TOTP enrolment: a new secret for an authenticator app, pending until confirmed (staff only)",
                     "security": [{ "session": [] }],
                     "parameters": [csrf_header],
                     "responses": {
                         "200": { "description": "The secret", "content": { "application/json": {
                             "schema": { "$ref": "#/components/schemas/TotpEnrolment" } } } },
                         "401": session_errors["401"],
-                        "403": error_response("CSRF token wrong, or `password_change_required`"),
+                        "403": error_response("CSRF token wrong, `password_change_required`, or `staff_only` (a resident's session)"),
                         "409": error_response("`totp_already_enrolled`")
                     }
                 }
             },
             "/session/totp/confirm": {
                 "post": {
-                    "summary": "Confirm TOTP enrolment with a code; the session is replaced by an unrestricted one",
+                    "summary": "Confirm TOTP enrolment with a code; the session is replaced by an unrestricted one (staff only)",
                     "security": [{ "session": [] }],
                     "parameters": [csrf_header],
                     "requestBody": { "required": true, "content": { "application/json": {
@@ -567,9 +568,46 @@ pub fn document() -> Value {
                     "responses": {
                         "200": new_session,
                         "401": session_errors["401"],
-                        "403": error_response("CSRF token wrong, or `password_change_required`"),
+                        "403": error_response("CSRF token wrong, `password_change_required`, or `staff_only` (a resident's session)"),
                         "409": error_response("`totp_not_started` or `totp_already_enrolled`"),
                         "422": error_response("`invalid_totp_code` (field `code`)")
+                    }
+                }
+            },
+            "/resident/code": {
+                "post": {
+                    "summary": "Residents: send a one-time sign-in code to a phone by SMS. The answer is the same whether the phone has signed in before or not. A phone gets at most one code a minute and five an hour; an address 10, then each further request waits (30 s, doubling).",
+                    "security": [],
+                    "requestBody": { "required": true, "content": { "application/json": {
+                        "schema": { "$ref": "#/components/schemas/ResidentCodeRequest" } } } },
+                    "responses": {
+                        "202": { "description": "A code is on its way; it is valid for `expires_in` seconds",
+                            "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ResidentCodeSent" } } } },
+                        "400": error_response("Invalid JSON"),
+                        "415": error_response("Content type is not application/json"),
+                        "422": error_response("`invalid_phone` (field `phone`), or a field missing or of the wrong type"),
+                        "429": { "description": "`too_many_attempts`: a code was sent to this phone too recently, or this address asked for too many",
+                            "headers": { "Retry-After": { "schema": { "type": "integer" }, "description": "Seconds" } },
+                            "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
+                        "503": error_response("`sms_unavailable`: the SMS gateway could not send")
+                    }
+                }
+            },
+            "/resident/session": {
+                "post": {
+                    "summary": "Residents: sign in with the phone and its code. The first sign-in of a phone creates its resident user. The session is a staff session's twin (cookie, CSRF token, timeouts); in it the resident reports (channel `online`), lists and reads his own cases and follows them up.",
+                    "security": [],
+                    "requestBody": { "required": true, "content": { "application/json": {
+                        "schema": { "$ref": "#/components/schemas/ResidentSignIn" } } } },
+                    "responses": {
+                        "200": new_session,
+                        "400": error_response("Invalid JSON"),
+                        "401": error_response("`invalid_sign_in_code`: wrong, expired (after 5 minutes), already used, or burnt (5 tries per code); which is not said"),
+                        "415": error_response("Content type is not application/json"),
+                        "422": error_response("`invalid_phone` (field `phone`) or `invalid_code_format` (field `code`)"),
+                        "429": { "description": "`sign_in_locked`: too many failed sign-ins from this client address (5 free, then 30 s doubling up to 1 h)",
+                            "headers": { "Retry-After": { "schema": { "type": "integer" }, "description": "Seconds" } },
+                            "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } }
                     }
                 }
             },
@@ -594,7 +632,7 @@ pub fn document() -> Value {
                 "bearer": { "type": "http", "scheme": "bearer",
                     "description": "A token printed by `hezhi user add`" },
                 "session": { "type": "apiKey", "in": "cookie", "name": "hezhi_session",
-                    "description": "The cookie set by `POST /session`. Requests that change state must also send the session's `csrf_token` in `X-CSRF-Token`. A session ends 30 minutes unused or 12 hours after sign-in (configurable); until the password is changed, or TOTP enrolled where required, it may only do that." }
+                    "description": "The cookie set by `POST /session` (staff) or `POST /resident/session` (residents). Requests that change state must also send the session's `csrf_token` in `X-CSRF-Token`. A session ends 30 minutes unused or 12 hours after sign-in (configurable); until the password is changed, or TOTP enrolled where required, it may only do that." }
             },
             "schemas": {
                 "Error": { "type": "object", "required": ["error"], "properties": { "error": {
@@ -623,6 +661,13 @@ pub fn document() -> Value {
                     "otpauth_uri": { "type": "string", "description": "otpauth://totp/… for a QR code (SHA1, 6 digits, 30 s)" } } },
                 "TotpConfirm": { "type": "object", "additionalProperties": false, "required": ["code"], "properties": {
                     "code": { "type": "string", "pattern": "^[0-9]{6}$" } } },
+                "ResidentCodeRequest": { "type": "object", "additionalProperties": false, "required": ["phone"], "properties": {
+                    "phone": { "type": "string", "description": "11-digit mainland mobile number (`+86`, spaces and dashes allowed)" } } },
+                "ResidentCodeSent": { "type": "object", "required": ["expires_in"], "properties": {
+                    "expires_in": { "type": "integer", "description": "Seconds the code is valid (300)" } } },
+                "ResidentSignIn": { "type": "object", "additionalProperties": false, "required": ["phone", "code"], "properties": {
+                    "phone": { "type": "string" },
+                    "code": { "type": "string", "pattern": "^[0-9]{6}$", "description": "The code of the SMS; each code works once" } } },
                 "CaseKind": enum_schema(&["dispute", "request", "hazard", "consultation", "petition"]),
                 "Channel": enum_schema(&["window", "hotline", "grid_report", "online", "open311", "referral"]),
                 "Urgency": enum_schema(&["red", "orange", "yellow", "green"]),

@@ -2,7 +2,7 @@
 //! variables, then command-line flags. Unknown keys in the file are refused.
 
 use anyhow::{Context, bail};
-use hezhi_app::SignInPolicy;
+use hezhi_app::{LogSmsSender, SignInPolicy, SmsSender};
 use hezhi_domain::RegionCode;
 use hezhi_store::AuditHash;
 use hezhi_store::{Cipher, MasterKey};
@@ -11,6 +11,7 @@ use serde::Deserialize;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 #[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -50,6 +51,9 @@ pub struct Config {
     /// `serve --demo` fills a new database, else the first province in the database (on an
     /// empty database the shipped provinces are stored first, so it is 11 北京市).
     pub bootstrap_region: Option<String>,
+    /// How residents' sign-in codes are sent: `log` (the only sender so far) writes each
+    /// message to the log instead of sending it. See [`Config::sms_sender`] for adding one.
+    pub sms_sender: String,
 }
 
 /// The shortest audit retention accepted: 180 days, as the Cybersecurity Law (art. 21)
@@ -73,6 +77,7 @@ impl Default for Config {
             session_absolute_hours: 12,
             totp_required_for_all_staff: false,
             bootstrap_region: None,
+            sms_sender: "log".into(),
         }
     }
 }
@@ -104,6 +109,7 @@ impl fmt::Debug for Config {
                 &self.totp_required_for_all_staff,
             )
             .field("bootstrap_region", &self.bootstrap_region)
+            .field("sms_sender", &self.sms_sender)
             .finish()
     }
 }
@@ -168,6 +174,14 @@ totp_required_for_all_staff = false
 # passwords once (HEZHI_BOOTSTRAP_REGION). Unset: the demo's province with `serve --demo`,
 # else the first province in the database.
 # bootstrap_region = "37"
+
+# --- Residents ---
+
+# Residents sign in with their phone and a one-time code sent by SMS (HEZHI_SMS_SENDER).
+# "log", the only sender so far, writes each message (code included, phone masked) to the log
+# instead of sending it: for a laptop or a demo, where staff read the code out; not for the
+# public.
+sms_sender = "log"
 "#;
 
 impl Config {
@@ -230,6 +244,9 @@ impl Config {
         if let Some(region) = env("HEZHI_BOOTSTRAP_REGION") {
             config.bootstrap_region = Some(region);
         }
+        if let Some(sender) = env("HEZHI_SMS_SENDER") {
+            config.sms_sender = sender;
+        }
         config.check()?;
         Ok(config)
     }
@@ -265,7 +282,18 @@ impl Config {
             RegionCode::parse(region)
                 .with_context(|| format!("bootstrap_region `{region}` is not a region code"))?;
         }
+        self.sms_sender()?;
         Ok(())
+    }
+
+    /// The sender of residents' sign-in codes. Another gateway plugs in here: a type
+    /// implementing `hezhi_app::SmsSender` (its settings added to this struct) and a name
+    /// for it below.
+    pub fn sms_sender(&self) -> anyhow::Result<Arc<dyn SmsSender>> {
+        match self.sms_sender.as_str() {
+            "log" => Ok(Arc::new(LogSmsSender)),
+            other => bail!("sms_sender = \"{other}\": the only sender is \"log\""),
+        }
     }
 
     pub fn cipher(&self) -> anyhow::Result<Cipher> {
@@ -340,6 +368,7 @@ mod tests {
         assert_eq!(parsed.session_absolute_hours, 12);
         assert!(!parsed.totp_required_for_all_staff);
         assert_eq!(parsed.bootstrap_region, None);
+        assert_eq!(parsed.sms_sender, "log");
         assert_eq!(parsed.sign_in_policy(), SignInPolicy::default());
         assert_eq!(parsed.web_settings(), WebSettings::default());
         parsed.check().expect("the defaults are valid");
@@ -392,6 +421,19 @@ mod tests {
             let config: Config = toml::from_str(bad).expect("parses");
             assert!(config.check().is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn residents_codes_go_to_the_log_and_unknown_senders_are_refused() {
+        let config: Config = toml::from_str("sms_sender = \"log\"").expect("parses");
+        config.check().expect("valid");
+        assert_eq!(
+            format!("{:?}", config.sms_sender().expect("sender")),
+            "LogSmsSender"
+        );
+        let unknown: Config = toml::from_str("sms_sender = \"aliyun\"").expect("parses");
+        let error = unknown.check().expect_err("no such sender").to_string();
+        assert!(error.contains("aliyun"), "{error}");
     }
 
     #[test]

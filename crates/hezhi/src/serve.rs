@@ -17,7 +17,9 @@ pub async fn run(config: &Config, demo: bool) -> anyhow::Result<()> {
         eprint!("{summary}");
     }
     let app = Arc::new(
-        App::new(store, Arc::new(SystemClock)).with_sign_in_policy(config.sign_in_policy()),
+        App::new(store, Arc::new(SystemClock))
+            .with_sign_in_policy(config.sign_in_policy())
+            .with_sms_sender(config.sms_sender()?),
     );
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
@@ -34,6 +36,10 @@ pub async fn run(config: &Config, demo: bool) -> anyhow::Result<()> {
     eprintln!("  API:     http://{address}/api/v1/openapi.json");
     eprintln!(
         "  sign in: POST http://{address}/api/v1/session {{\"name\", \"password\", \"totp\"?}}   (a session cookie; send X-CSRF-Token with writes)"
+    );
+    eprintln!(
+        "  residents: POST http://{address}/api/v1/resident/code {{\"phone\"}}, then /api/v1/resident/session {{\"phone\", \"code\"}}   (SMS sender: {})",
+        config.sms_sender
     );
     eprintln!(
         "  a token: hezhi user add NAME --role dispatcher --region CODE   (printed once; send it as `Authorization: Bearer TOKEN`)"

@@ -4,6 +4,7 @@ mod admin;
 mod audit;
 mod cases;
 mod regions;
+mod resident;
 mod session;
 mod tokens;
 mod tracking;
@@ -56,6 +57,8 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/session/totp", post(session::enrol_totp))
         .route("/session/totp/confirm", post(session::confirm_totp))
         .route("/tokens/{id}", delete(tokens::revoke))
+        .route("/resident/code", post(resident::send_code))
+        .route("/resident/session", post(resident::sign_in))
 }
 
 pub async fn health(State(app): State<Arc<App>>) -> Json<Value> {

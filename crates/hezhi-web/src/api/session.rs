@@ -28,7 +28,7 @@ fn session_view(session: &Session) -> Value {
 }
 
 /// Answers carrying a CSRF token or a secret must not be cached anywhere.
-fn no_store(mut response: Response) -> Response {
+pub(super) fn no_store(mut response: Response) -> Response {
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -36,7 +36,7 @@ fn no_store(mut response: Response) -> Response {
 }
 
 /// The answer that hands the client a new session.
-fn new_session(app: &App, signed_in: &SignedIn, tls: bool) -> Response {
+pub(super) fn new_session(app: &App, signed_in: &SignedIn, tls: bool) -> Response {
     let mut response = Json(session_view(&signed_in.session)).into_response();
     let max_age = (signed_in.session.expires_at - app.now()).num_seconds();
     if let Some(cookie) = auth::session_cookie_header(&signed_in.session_id, max_age, tls) {

@@ -7,12 +7,13 @@ use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode, header};
 use chrono::{DateTime, Utc};
-use hezhi_app::{App, ManualClock, SignInPolicy};
+use hezhi_app::{App, ManualClock, SignInPolicy, SmsFuture, SmsSender};
+use hezhi_domain::Phone;
 use hezhi_store::Store;
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use tokio::sync::Semaphore;
 use tower::ServiceExt;
 
@@ -33,12 +34,56 @@ pub struct Harness {
     pub store: Arc<dyn Store>,
     pub clock: Arc<ManualClock>,
     pub fx: Fixture,
+    /// Every SMS the app sent (residents' sign-in codes).
+    pub sms: Arc<RecordingSms>,
+}
+
+/// An SMS sender that keeps the messages instead of sending them.
+#[derive(Debug, Default)]
+pub struct RecordingSms(Mutex<Vec<(String, String)>>);
+
+impl SmsSender for RecordingSms {
+    fn send<'a>(&'a self, phone: &'a Phone, text: &'a str) -> SmsFuture<'a> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push((phone.as_str().to_owned(), text.to_owned()));
+        Box::pin(async { Ok(()) })
+    }
+}
+
+impl RecordingSms {
+    /// Every message so far, oldest first: (phone, text).
+    pub fn messages(&self) -> Vec<(String, String)> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// The code in the last message sent to `phone` (its first run of six digits).
+    #[track_caller]
+    pub fn last_code(&self, phone: &str) -> String {
+        let messages = self.messages();
+        let (_, text) = messages
+            .iter()
+            .rev()
+            .find(|(to, _)| to == phone)
+            .unwrap_or_else(|| panic!("no SMS to {phone}"));
+        let digits: Vec<char> = text.chars().collect();
+        digits
+            .windows(6)
+            .find(|w| w.iter().all(char::is_ascii_digit))
+            .map(|w| w.iter().collect())
+            .unwrap_or_else(|| panic!("no code in {text}"))
+    }
 }
 
 impl Harness {
-    async fn new(store: Arc<dyn Store>) -> Harness {
+    pub async fn new(store: Arc<dyn Store>) -> Harness {
         let clock = Arc::new(ManualClock::new(start_of_test()));
-        let app = Arc::new(App::new(store.clone(), clock.clone()));
+        let sms = Arc::new(RecordingSms::default());
+        let app = Arc::new(App::new(store.clone(), clock.clone()).with_sms_sender(sms.clone()));
         let fx = Fixture::load(&app, store.as_ref()).await;
         Harness {
             router: hezhi_web::router(app.clone()),
@@ -46,13 +91,17 @@ impl Harness {
             store,
             clock,
             fx,
+            sms,
         }
     }
 
     /// The same world served by an app with `policy`, behind a router told `settings`.
     pub fn reconfigured(self, policy: SignInPolicy, settings: hezhi_web::WebSettings) -> Harness {
-        let app =
-            Arc::new(App::new(self.store.clone(), self.clock.clone()).with_sign_in_policy(policy));
+        let app = Arc::new(
+            App::new(self.store.clone(), self.clock.clone())
+                .with_sign_in_policy(policy)
+                .with_sms_sender(self.sms.clone()),
+        );
         Harness {
             router: hezhi_web::router_with(Arc::clone(&app), settings),
             app,

@@ -21,5 +21,6 @@ mod listing;
 mod openapi;
 mod personal_data;
 mod reference;
+mod residents;
 mod sign_in;
 mod tracking;

@@ -31,6 +31,8 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/session/totp", &["post"]),
     ("/session/totp/confirm", &["post"]),
     ("/tokens/{id}", &["delete"]),
+    ("/resident/code", &["post"]),
+    ("/resident/session", &["post"]),
     ("/openapi.json", &["get"]),
 ];
 
