@@ -444,43 +444,14 @@ impl WriteTx for Tx<'_> {
         heads: &[AuditHead],
     ) -> StoreResult<()> {
         for chunk in entries.chunks(ROWS_PER_INSERT) {
-            let mut query = QueryBuilder::<Postgres>::new(
-                "INSERT INTO audit_log (chain, seq, at, actor, action, case_id, detail, prev_hash, hash) ",
-            );
-            query.push_values(chunk, |mut row, e| {
-                row.push_bind(e.chain.clone())
-                    .push_bind(i64::try_from(e.seq).unwrap_or(i64::MAX))
-                    .push_bind(ms(e.at))
-                    .push_bind(e.actor.map(|a| a.as_uuid()))
-                    .push_bind(e.action.clone())
-                    .push_bind(e.case.map(|c| c.as_uuid()))
-                    .push_bind(e.detail.to_string())
-                    .push_bind(e.prev_hash.clone())
-                    .push_bind(e.hash.clone());
-            });
+            let mut query = QueryBuilder::new("");
+            push_insert_audit_entries(&mut query, chunk);
             execute(self.0, query).await?;
         }
         if !heads.is_empty() {
-            let (chains, (seqs, hashes)): (Vec<String>, (Vec<i64>, Vec<String>)) = heads
-                .iter()
-                .map(|h| {
-                    (
-                        h.chain.clone(),
-                        (i64::try_from(h.seq).unwrap_or(i64::MAX), h.hash.clone()),
-                    )
-                })
-                .unzip();
-            sqlx::query(
-                "UPDATE audit_heads SET seq = t.seq, hash = t.hash
-                 FROM UNNEST($1::text[], $2::bigint[], $3::text[]) AS t (chain, seq, hash)
-                 WHERE audit_heads.chain = t.chain",
-            )
-            .bind(chains)
-            .bind(seqs)
-            .bind(hashes)
-            .execute(&mut *self.0)
-            .await
-            .map_err(db_error)?;
+            let mut query = QueryBuilder::new("");
+            push_update_audit_heads(&mut query, heads);
+            execute(self.0, query).await?;
         }
         Ok(())
     }
@@ -560,13 +531,24 @@ impl WriteTx for Tx<'_> {
         cases: &[CaseColumns],
         events: &[EventColumns],
         keys: &[IdempotencyRow],
+        audit: &[AuditEntry],
+        heads: &[AuditHead],
     ) -> StoreResult<()> {
-        if cases.len() > ROWS_PER_INSERT || keys.len() > ROWS_PER_INSERT {
+        let too_many = [cases.len(), keys.len(), audit.len()]
+            .into_iter()
+            .any(|n| n > ROWS_PER_INSERT);
+        if too_many {
             self.insert_cases(cases).await?;
             self.insert_party_keys(cases).await?;
             self.insert_events(events).await?;
-            return self.insert_idempotency(keys).await;
+            self.insert_idempotency(keys).await?;
+            if !audit.is_empty() {
+                self.append_audit_entries(audit, heads).await?;
+            }
+            return Ok(());
         }
+        // One statement of data-modifying CTEs for the whole batch: a round trip per batch
+        // rather than one per table.
         let mut query = QueryBuilder::new("WITH new_cases AS (");
         push_insert_cases(&mut query, cases);
         if cases.iter().any(|c| !c.party_keys.is_empty()) {
@@ -575,16 +557,60 @@ impl WriteTx for Tx<'_> {
         }
         query.push(" RETURNING 1), new_events AS (");
         push_insert_events(&mut query, events);
-        query.push(" RETURNING 1) ");
-        if keys.is_empty() {
-            query.push(
-                "SELECT (SELECT count(*) FROM new_cases) + (SELECT count(*) FROM new_events)",
-            );
-        } else {
+        if !keys.is_empty() {
+            query.push(" RETURNING 1), new_keys AS (");
             push_insert_idempotency(&mut query, keys);
         }
+        if !audit.is_empty() {
+            query.push(" RETURNING 1), new_audit AS (");
+            push_insert_audit_entries(&mut query, audit);
+            query.push(" RETURNING 1), new_heads AS (");
+            push_update_audit_heads(&mut query, heads);
+        }
+        query.push(
+            " RETURNING 1) SELECT (SELECT count(*) FROM new_cases) + (SELECT count(*) FROM new_events)",
+        );
         execute(self.0, query).await
     }
+}
+
+/// Appends `INSERT INTO audit_log (…) VALUES …` for `entries` to `query`.
+fn push_insert_audit_entries(query: &mut QueryBuilder<Postgres>, entries: &[AuditEntry]) {
+    query.push(
+        "INSERT INTO audit_log (chain, seq, at, actor, action, case_id, detail, prev_hash, hash) ",
+    );
+    query.push_values(entries, |mut row, e| {
+        row.push_bind(e.chain.clone())
+            .push_bind(i64::try_from(e.seq).unwrap_or(i64::MAX))
+            .push_bind(ms(e.at))
+            .push_bind(e.actor.map(|a| a.as_uuid()))
+            .push_bind(e.action.clone())
+            .push_bind(e.case.map(|c| c.as_uuid()))
+            .push_bind(e.detail.to_string())
+            .push_bind(e.prev_hash.clone())
+            .push_bind(e.hash.clone());
+    });
+}
+
+/// Appends the update that moves each chain's head to `heads` to `query`.
+fn push_update_audit_heads(query: &mut QueryBuilder<Postgres>, heads: &[AuditHead]) {
+    let (chains, (seqs, hashes)): (Vec<String>, (Vec<i64>, Vec<String>)) = heads
+        .iter()
+        .map(|h| {
+            (
+                h.chain.clone(),
+                (i64::try_from(h.seq).unwrap_or(i64::MAX), h.hash.clone()),
+            )
+        })
+        .unzip();
+    query
+        .push("UPDATE audit_heads SET seq = t.seq, hash = t.hash FROM UNNEST(")
+        .push_bind(chains)
+        .push("::text[], ")
+        .push_bind(seqs)
+        .push("::bigint[], ")
+        .push_bind(hashes)
+        .push("::text[]) AS t (chain, seq, hash) WHERE audit_heads.chain = t.chain");
 }
 
 /// Appends `INSERT INTO cases (…) VALUES …` for `cases` to `query`.

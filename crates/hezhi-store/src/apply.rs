@@ -60,19 +60,25 @@ pub trait WriteTx: Send {
         heads: &[AuditHead],
     ) -> StoreResult<()>;
 
-    /// Inserts new cases with their party keys, report events and idempotency keys. A
-    /// backend that can do it in fewer round trips than four inserts overrides this.
+    /// Inserts new cases with their party keys, report events and idempotency keys, and the
+    /// sealed audit entries of the reports with their chains' new heads. A backend that can do
+    /// it in fewer round trips than one insert each overrides this.
     async fn insert_reports(
         &mut self,
         cases: &[CaseColumns],
         events: &[EventColumns],
         keys: &[IdempotencyRow],
+        audit: &[AuditEntry],
+        heads: &[AuditHead],
     ) -> StoreResult<()> {
         self.insert_cases(cases).await?;
         self.insert_party_keys(cases).await?;
         self.insert_events(events).await?;
         if !keys.is_empty() {
             self.insert_idempotency(keys).await?;
+        }
+        if !audit.is_empty() {
+            self.append_audit_entries(audit, heads).await?;
         }
         Ok(())
     }
@@ -112,7 +118,7 @@ pub async fn apply_batch(
     let mut audit = Vec::new();
     if creates.len() > 1 {
         tx.savepoint().await?;
-        match create_together(tx, keys, creates.iter().map(|&i| &ops[i])).await {
+        match create_together(tx, keys, creates.iter().map(|&i| &ops[i]), None).await {
             Ok((receipts, records)) => {
                 tx.release_savepoint().await?;
                 for (&i, receipt) in creates.iter().zip(receipts) {
@@ -162,16 +168,20 @@ pub async fn reports_together(
     keys: &Keyring,
     ops: &[WriteOp],
 ) -> StoreResult<Vec<WriteReceipt>> {
-    let (receipts, audit) = create_together(tx, keys, ops.iter()).await?;
-    append_audit(tx, hash, audit).await?;
+    let (receipts, _) = create_together(tx, keys, ops.iter(), Some(hash)).await?;
     Ok(receipts)
 }
 
 /// Reports every case of `ops` (all `CreateCase`) with as few statements as possible.
+///
+/// With `seal_with`, the audit records of the reports are sealed onto their chains (after
+/// locking the heads, in sorted order) and go in with the same statement as the rows, and none
+/// are returned; without it they are returned for the caller to append.
 async fn create_together<'a>(
     tx: &mut dyn WriteTx,
     keyring: &Keyring,
     ops: impl Iterator<Item = &'a WriteOp>,
+    seal_with: Option<AuditHash>,
 ) -> StoreResult<(Vec<WriteReceipt>, Vec<AuditRecord>)> {
     let ops: Vec<_> = ops.collect();
     // How many numbers each county-year needs, taken in one counter update each.
@@ -237,8 +247,14 @@ async fn create_together<'a>(
         receipts.push(receipt);
         audit.extend(event_audit_records(&case, std::slice::from_ref(&event)));
     }
-    tx.insert_reports(&cases, &events, &keys).await?;
-    Ok((receipts, audit))
+    let Some(hash) = seal_with else {
+        tx.insert_reports(&cases, &events, &keys, &[], &[]).await?;
+        return Ok((receipts, audit));
+    };
+    let (entries, heads) = seal_records(tx, hash, audit).await?;
+    tx.insert_reports(&cases, &events, &keys, &entries, &heads)
+        .await?;
+    Ok((receipts, Vec::new()))
 }
 
 /// Applies one op in its own savepoint; a refusal rolls back that op only.
@@ -349,16 +365,27 @@ pub async fn append_audit(
     hash: AuditHash,
     records: Vec<AuditRecord>,
 ) -> StoreResult<Vec<AuditEntry>> {
+    let (entries, heads) = seal_records(tx, hash, records).await?;
+    if !entries.is_empty() {
+        tx.append_audit_entries(&entries, &heads).await?;
+    }
+    Ok(entries)
+}
+
+/// Locks the heads of the records' chains (sorted) and seals the records onto them.
+async fn seal_records(
+    tx: &mut dyn WriteTx,
+    hash: AuditHash,
+    records: Vec<AuditRecord>,
+) -> StoreResult<(Vec<AuditEntry>, Vec<AuditHead>)> {
     if records.is_empty() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Vec::new()));
     }
     let mut chains: Vec<String> = records.iter().map(AuditRecord::chain).collect();
     chains.sort();
     chains.dedup();
     let heads = tx.lock_audit_heads(&chains).await?;
-    let (entries, heads) = seal(hash, records, &heads);
-    tx.append_audit_entries(&entries, &heads).await?;
-    Ok(entries)
+    Ok(seal(hash, records, &heads))
 }
 
 /// The audit records of committed case events: one per event, on the county's chain.
