@@ -832,16 +832,7 @@ impl App {
         user: UserId,
         assignment: AssignmentId,
     ) -> Result<String, AppError> {
-        let holder = self
-            .store
-            .user(user)
-            .await?
-            .ok_or(AppError::NotFound("user"))?;
-        let found = holder
-            .assignments
-            .iter()
-            .find(|a| a.id == assignment)
-            .ok_or(AppError::NotFound("role_assignment"))?;
+        let found = self.live_assignment(user, assignment).await?;
         self.require_admin(
             by,
             Action::ManageRoleAssignments,
@@ -849,7 +840,7 @@ impl App {
             found.unit,
         )
         .await?;
-        let token = self.issue_token(found).await?;
+        let token = self.issue_token(&found).await?;
         self.audit_system(
             Some(by.user),
             "token_issued",
@@ -925,16 +916,7 @@ impl App {
         user: UserId,
         assignment: AssignmentId,
     ) -> Result<(), AppError> {
-        let holder = self
-            .store
-            .user(user)
-            .await?
-            .ok_or(AppError::NotFound("user"))?;
-        let found = holder
-            .assignments
-            .iter()
-            .find(|a| a.id == assignment)
-            .ok_or(AppError::NotFound("role_assignment"))?;
+        let found = self.live_assignment(user, assignment).await?;
         if let Some(principal) = revoked_by {
             self.require_admin(
                 principal,
@@ -954,6 +936,24 @@ impl App {
             serde_json::json!({ "user": user, "assignment": assignment, "role": found.role.as_str() }),
         )
         .await
+    }
+
+    /// One of `user`'s live role assignments.
+    async fn live_assignment(
+        &self,
+        user: UserId,
+        assignment: AssignmentId,
+    ) -> Result<RoleAssignment, AppError> {
+        let holder = self
+            .store
+            .user(user)
+            .await?
+            .ok_or(AppError::NotFound("user"))?;
+        holder
+            .assignments
+            .into_iter()
+            .find(|a| a.id == assignment)
+            .ok_or(AppError::NotFound("role_assignment"))
     }
 
     /// Every user with his live assignments, for administrators.
