@@ -793,7 +793,7 @@ impl App {
             serde_json::json!({ "user": user.id, "name": user.name, "role": new.role.as_str() }),
         )
         .await?;
-        tracing::info!(user = %user.id, role = new.role.as_str(), "user created");
+        tracing::debug!(user = %user.id, role = new.role.as_str(), "user created");
         Ok((user, token))
     }
 
