@@ -8,6 +8,7 @@
 mod access;
 mod audit;
 mod bad_input;
+mod browser;
 mod commands;
 mod concurrency;
 mod fixture;
@@ -24,3 +25,4 @@ mod reference;
 mod residents;
 mod sign_in;
 mod tracking;
+mod webdriver;
