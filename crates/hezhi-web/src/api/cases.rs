@@ -2,6 +2,7 @@
 
 use crate::error::ApiError;
 use crate::extract::{self, Caller, etag, idempotency, if_match, json_body};
+use crate::i18n::Lang;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
@@ -297,6 +298,36 @@ pub async fn reveal(
     Ok(response)
 }
 
+/// Names the field of a malformed unit id in a command body. serde cannot: inside the
+/// tagged `Command` enum it loses the path to the value it refused.
+fn check_unit_ids(fields: &serde_json::Map<String, Value>, lang: Lang) -> Result<(), ApiError> {
+    let bad = |field: String| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+            "not a unit id",
+        )
+        .with_field(field)
+        .in_lang(lang)
+    };
+    let is_id = |value: &Value| {
+        value
+            .as_str()
+            .is_some_and(|text| UnitId::parse(text).is_some())
+    };
+    if let Some(lead) = fields.get("lead_unit")
+        && !is_id(lead)
+    {
+        return Err(bad("lead_unit".into()));
+    }
+    if let Some(Value::Array(units)) = fields.get("supporting_units")
+        && let Some(index) = units.iter().position(|unit| !is_id(unit))
+    {
+        return Err(bad(format!("supporting_units[{index}]")));
+    }
+    Ok(())
+}
+
 pub async fn command(
     State(app): State<Arc<App>>,
     caller: Caller,
@@ -322,6 +353,7 @@ pub async fn command(
     } else {
         json_body(&headers, &body, caller.lang)?
     };
+    check_unit_ids(&fields, caller.lang)?;
     fields.insert("command".into(), json!(kind.as_str()));
     let command: Command = extract::from_json_value(Value::Object(fields), caller.lang)?;
     let version = if_match(&headers, caller.lang)?;

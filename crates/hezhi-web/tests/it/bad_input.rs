@@ -242,6 +242,15 @@ async fn bad_requests_get_a_clear_error_naming_the_field_and_write_nothing(h: Ha
             field: Some("supporting_units"),
         },
         Expect {
+            what: "a supporting unit that is not an id",
+            call: command("dispatch").json(&json!({
+                "lead_unit": fx.committee.to_string(),
+                "supporting_units": [fx.committee.to_string(), 42], "due_at": due })),
+            status: 422,
+            code: "invalid_body",
+            field: Some("supporting_units[1]"),
+        },
+        Expect {
             what: "a dispatch to a unit of another county",
             call: command("dispatch").json(&json!({
                 "lead_unit": fx.other_county_unit.to_string(), "due_at": due })),
@@ -272,7 +281,7 @@ async fn bad_requests_get_a_clear_error_naming_the_field_and_write_nothing(h: Ha
                 "lead_unit": "调委会", "due_at": due })),
             status: 422,
             code: "invalid_body",
-            field: None,
+            field: Some("lead_unit"),
         },
         Expect {
             what: "an unknown command",
