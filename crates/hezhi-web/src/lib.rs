@@ -8,6 +8,7 @@ mod error;
 mod extract;
 mod i18n;
 mod openapi;
+mod ui;
 
 use axum::Extension;
 use axum::Router;
@@ -42,6 +43,7 @@ pub fn router_with(app: Arc<App>, settings: WebSettings) -> Router {
     Router::new()
         .route("/healthz", get(api::health))
         .nest("/api/v1", api::routes())
+        .merge(ui::routes())
         // After the routes: it applies to those registered so far, nested ones included.
         .method_not_allowed_fallback(api::method_not_allowed)
         .fallback(api::not_found)

@@ -24,3 +24,4 @@ mod reference;
 mod residents;
 mod sign_in;
 mod tracking;
+mod ui;
