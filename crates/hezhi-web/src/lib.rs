@@ -29,7 +29,7 @@ pub const MAX_JSON_BODY: usize = 256 * 1024;
 /// up to `hezhi_domain::geo::MAX_VERTICES` positions each.
 pub const MAX_GEOJSON_BODY: usize = 8 * 1024 * 1024;
 
-/// The whole HTTP surface: `/healthz` and the JSON API under `/api/v1`, for a server
+/// The whole HTTP surface: `/healthz`, the JSON API under `/api/v1` and the web pages, for a server
 /// reached over plain HTTP without a proxy in front (tests, a laptop).
 pub fn router(app: Arc<App>) -> Router {
     router_with(app, WebSettings::default())
