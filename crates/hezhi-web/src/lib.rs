@@ -8,6 +8,7 @@ mod error;
 mod extract;
 mod i18n;
 mod openapi;
+mod ui;
 
 use axum::Extension;
 use axum::Router;
@@ -28,7 +29,7 @@ pub const MAX_JSON_BODY: usize = 256 * 1024;
 /// up to `hezhi_domain::geo::MAX_VERTICES` positions each.
 pub const MAX_GEOJSON_BODY: usize = 8 * 1024 * 1024;
 
-/// The whole HTTP surface: `/healthz` and the JSON API under `/api/v1`, for a server
+/// The whole HTTP surface: `/healthz`, the JSON API under `/api/v1` and the web pages, for a server
 /// reached over plain HTTP without a proxy in front (tests, a laptop).
 pub fn router(app: Arc<App>) -> Router {
     router_with(app, WebSettings::default())
@@ -42,6 +43,7 @@ pub fn router_with(app: Arc<App>, settings: WebSettings) -> Router {
     Router::new()
         .route("/healthz", get(api::health))
         .nest("/api/v1", api::routes())
+        .merge(ui::routes())
         // After the routes: it applies to those registered so far, nested ones included.
         .method_not_allowed_fallback(api::method_not_allowed)
         .fallback(api::not_found)

@@ -20,6 +20,10 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+/// The password of the demo users who can sign in to the web pages — one user of each staff
+/// role. For the demo only: it is written in the clear to `demo-tokens.txt`.
+pub const DEMO_PASSWORD: &str = "hezhi-demo-2026";
+
 pub fn tokens_path(config: &Config) -> PathBuf {
     config.data_dir.join("demo-tokens.txt")
 }
@@ -167,16 +171,36 @@ pub async fn demo(store: Arc<dyn Store>, config: &Config) -> anyhow::Result<Stri
         }
     };
     let Demo { app, users, .. } = demo;
+    // The first user of each staff role gets the demo password, for the web pages (hashing
+    // one for every demo user would make the seed slow). Residents sign in by phone.
+    let mut roles_with_password = std::collections::BTreeSet::new();
+    let mut with_password = std::collections::BTreeSet::new();
+    for (name, role, _, _) in &users {
+        if *role != Role::Resident && roles_with_password.insert(*role) {
+            if let Err(error) = app.set_password(name, DEMO_PASSWORD, false).await {
+                app.shutdown().await;
+                return Err(error.into());
+            }
+            with_password.insert(name.clone());
+        }
+    }
     app.shutdown().await;
 
-    let mut tokens = String::from("# Demo users: name, role, region or unit, API token\n");
+    let mut tokens = String::from(
+        "# Demo users: name, role, region or unit, API token, and for one user of each role \
+         the password of the web pages (DEMO ONLY)\n",
+    );
     for (name, role, scope, token) in &users {
-        let _ = writeln!(tokens, "{name}\t{}\t{scope}\t{token}", role.as_str());
+        let _ = write!(tokens, "{name}\t{}\t{scope}\t{token}", role.as_str());
+        if with_password.contains(name) {
+            let _ = write!(tokens, "\t{DEMO_PASSWORD}");
+        }
+        tokens.push('\n');
     }
     std::fs::create_dir_all(&config.data_dir)?;
     std::fs::write(tokens_path(config), tokens)?;
     Ok(format!(
-        "{summary}demo users and their API tokens: {}\n",
+        "{summary}demo users, their API tokens and demo passwords: {}\n",
         tokens_path(config).display()
     ))
 }

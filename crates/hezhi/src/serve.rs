@@ -33,6 +33,7 @@ pub async fn run(config: &Config, demo: bool) -> anyhow::Result<()> {
     eprintln!(
         "  personal data: encrypted at rest; master key from {key_source} (back it up apart from the database)"
     );
+    eprintln!("  web:     http://{address}/   (staff sign in with name and password)");
     eprintln!("  API:     http://{address}/api/v1/openapi.json");
     eprintln!(
         "  sign in: POST http://{address}/api/v1/session {{\"name\", \"password\", \"totp\"?}}   (a session cookie; send X-CSRF-Token with writes)"
@@ -46,7 +47,7 @@ pub async fn run(config: &Config, demo: bool) -> anyhow::Result<()> {
     );
     if demo {
         eprintln!(
-            "  demo users and tokens: {}",
+            "  demo users, tokens and demo passwords: {}",
             seed::tokens_path(config).display()
         );
     }

@@ -25,4 +25,5 @@ mod reference;
 mod residents;
 mod sign_in;
 mod tracking;
+mod ui;
 mod webdriver;

@@ -295,6 +295,18 @@ fn the_demo_seed_fills_every_state_of_the_loop() {
             "no demo user with role {role}"
         );
     }
+    let with_password: Vec<&str> = tokens
+        .lines()
+        .filter(|line| line.ends_with("\thezhi-demo-2026"))
+        .collect();
+    assert!(
+        with_password.iter().any(|l| l.contains("\tdispatcher\t")),
+        "a dispatcher can sign in to the web pages: {tokens}"
+    );
+    assert!(
+        !with_password.iter().any(|l| l.contains("\tresident\t")),
+        "residents sign in by phone"
+    );
     let migrated = stdout(&hezhi(dir.path(), &["migrate"]));
     assert!(migrated.contains("60 cases"), "{migrated}");
 }

@@ -1,0 +1,255 @@
+//! `GET /cases`: the signed-in user's queue within his scope (`App::list_cases` filters by
+//! his role assignments in SQL), filtered by state, urgency and region, a page at a time.
+
+use super::html::Html;
+use super::text::{self, Msg};
+use super::{Page, time, url_encode};
+use crate::error::ApiError;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::{DateTime, Utc};
+use hezhi_app::input::parse_enum;
+use hezhi_app::{App, AppError, CaseFilter, PageRequest};
+use hezhi_domain::{Case, CaseId, CaseState, RegionCode, Urgency, ValidationError};
+use serde::Deserialize;
+use std::sync::Arc;
+
+const PAGE_SIZE: u32 = 25;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    state: String,
+    #[serde(default)]
+    urgency: String,
+    #[serde(default)]
+    region: String,
+    #[serde(default)]
+    cursor: String,
+}
+
+impl ListQuery {
+    fn filter(&self) -> Result<(CaseFilter, PageRequest), AppError> {
+        let invalid = |field: &str, value: &str| {
+            AppError::from(ValidationError::new(
+                field,
+                "invalid_value",
+                format!("`{value}` is not a valid {field}"),
+            ))
+        };
+        let filter = CaseFilter {
+            state: match self.state.as_str() {
+                "" => None,
+                s => Some(CaseState::parse(s).ok_or_else(|| invalid("state", s))?),
+            },
+            urgency: match self.urgency.as_str() {
+                "" => None,
+                u => Some(parse_enum::<Urgency>("urgency", u)?),
+            },
+            region: match self.region.trim() {
+                "" => None,
+                r => Some(RegionCode::parse(r)?),
+            },
+            ..CaseFilter::default()
+        };
+        let page = PageRequest {
+            after: match self.cursor.as_str() {
+                "" => None,
+                c => Some(CaseId::parse(c).ok_or_else(|| invalid("cursor", c))?),
+            },
+            limit: PAGE_SIZE,
+        };
+        Ok((filter, page))
+    }
+
+    /// The query of the same filters on another page.
+    fn with_cursor(&self, cursor: &str) -> String {
+        format!(
+            "/cases?state={}&urgency={}&region={}&cursor={}",
+            url_encode(&self.state),
+            url_encode(&self.urgency),
+            url_encode(self.region.trim()),
+            url_encode(cursor)
+        )
+    }
+}
+
+pub async fn list(
+    State(app): State<Arc<App>>,
+    page: Page,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> Response {
+    let session = match page.working_session() {
+        Ok(session) => session,
+        Err(response) => return *response,
+    };
+    let mut body = Html::new();
+    let (query, error) = match query {
+        Ok(Query(query)) => (query, None),
+        Err(rejection) => (
+            ListQuery::default(),
+            Some(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_query",
+                rejection.body_text(),
+            )),
+        ),
+    };
+    filter_form(&page, &query, &mut body);
+    let result = match error {
+        Some(error) => Err(error),
+        None => match query.filter() {
+            Ok((filter, request)) => app
+                .list_cases(&session.principal, filter, request)
+                .await
+                .map_err(ApiError::from),
+            Err(error) => Err(ApiError::from(error)),
+        },
+    };
+    let status = match result {
+        Ok(cases) => {
+            let now = app.now();
+            if cases.items.is_empty() {
+                body.element("p", r#"class="empty""#, page.t(Msg::NoCases));
+            } else {
+                body.raw(r#"<ol class="cases">"#);
+                for case in &cases.items {
+                    row(&page, case, now, &mut body);
+                }
+                body.raw("</ol>");
+            }
+            body.raw(r#"<nav class="pages">"#);
+            if !query.cursor.is_empty() {
+                body.raw(&format!(r#"<a href="{}">"#, query.with_cursor("")))
+                    .text(page.t(Msg::FirstPage))
+                    .raw("</a> ");
+            }
+            if let Some(next) = cases.next {
+                body.raw(&format!(
+                    r#"<a href="{}" rel="next">"#,
+                    query.with_cursor(&next.to_string())
+                ))
+                .text(page.t(Msg::NextPage))
+                .raw("</a>");
+            }
+            body.raw("</nav>");
+            StatusCode::OK
+        }
+        Err(error) => {
+            body.raw(&page.error_block(&page.error_text(&error)));
+            error.status
+        }
+    };
+    page.render(status, page.t(Msg::CasesTitle), &body)
+}
+
+fn select(
+    page: &Page,
+    body: &mut Html,
+    name: &str,
+    label: Msg,
+    current: &str,
+    options: &[(&str, &str)],
+) {
+    body.raw(&format!(r#"<div class="field"><label for="f-{name}">"#))
+        .text(page.t(label))
+        .raw(&format!(
+            r#"</label><select id="f-{name}" name="{name}"><option value="">"#
+        ))
+        .text(page.t(Msg::AnyValue))
+        .raw("</option>");
+    for (value, text) in options {
+        let selected = if *value == current { " selected" } else { "" };
+        body.raw(&format!(r#"<option value="{value}"{selected}>"#))
+            .text(text)
+            .raw("</option>");
+    }
+    body.raw("</select></div>");
+}
+
+fn filter_form(page: &Page, query: &ListQuery, body: &mut Html) {
+    body.raw(r#"<form method="get" action="/cases" class="filters">"#);
+    let states: Vec<(&str, &str)> = CaseState::ALL
+        .iter()
+        .map(|s| (s.as_str(), page.t(text::state(*s))))
+        .collect();
+    select(page, body, "state", Msg::State, &query.state, &states);
+    let urgencies: Vec<(&str, &str)> = text::URGENCIES
+        .iter()
+        .map(|(u, name)| (*name, page.t(text::urgency(Some(*u)))))
+        .collect();
+    select(
+        page,
+        body,
+        "urgency",
+        Msg::Urgency,
+        &query.urgency,
+        &urgencies,
+    );
+    body.raw(r#"<div class="field"><label for="f-region">"#)
+        .text(page.t(Msg::Region))
+        .raw(r#"</label><input id="f-region" name="region" inputmode="numeric" maxlength="15" value=""#)
+        .text(query.region.trim())
+        .raw(r#""></div><button type="submit">"#)
+        .text(page.t(Msg::Filter))
+        .raw("</button></form>");
+}
+
+/// The colour class of an urgency badge.
+pub fn urgency_class(urgency: Option<Urgency>) -> &'static str {
+    match urgency {
+        Some(Urgency::Red) => "badge red",
+        Some(Urgency::Orange) => "badge orange",
+        Some(Urgency::Yellow) => "badge yellow",
+        Some(Urgency::Green) => "badge green",
+        None => "badge none",
+    }
+}
+
+/// The due time and how long is left, or how long it is overdue.
+pub fn deadline(page: &Page, case: &Case, now: DateTime<Utc>, body: &mut Html) {
+    let Some(due) = case.due_at else {
+        body.text(page.t(Msg::NoDeadline));
+        return;
+    };
+    body.raw(&format!(r#"<time datetime="{}">"#, due.to_rfc3339()))
+        .text(&time::format(due, page.lang))
+        .raw("</time>");
+    if case.is_overdue(now) {
+        body.raw(r#" <strong class="overdue">"#)
+            .text(page.t(Msg::Overdue))
+            .raw(" ")
+            .text(&time::span(now - due, page.lang))
+            .raw("</strong>");
+    } else if case.state.is_open() {
+        body.raw(r#" <span class="left">"#)
+            .text(page.t(Msg::TimeLeft))
+            .raw(" ")
+            .text(&time::span(due - now, page.lang))
+            .raw("</span>");
+    }
+}
+
+fn row(page: &Page, case: &Case, now: DateTime<Utc>, body: &mut Html) {
+    body.raw(&format!(
+        r#"<li><a class="case" href="/cases/{}">"#,
+        case.id
+    ))
+    .element("span", r#"class="number""#, &case.number.to_string())
+    .element("span", r#"class="title""#, &case.data.title)
+    .raw("</a>")
+    .element(
+        "span",
+        &format!(r#"class="{}""#, urgency_class(case.urgency)),
+        page.t(text::urgency(case.urgency)),
+    )
+    .raw(" ")
+    .element("span", r#"class="state""#, page.t(text::state(case.state)))
+    .raw(r#"<span class="due">"#)
+    .text(page.t(Msg::Due))
+    .raw(": ");
+    deadline(page, case, now, body);
+    body.raw("</span></li>");
+}

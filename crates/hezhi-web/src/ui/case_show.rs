@@ -1,0 +1,445 @@
+//! `GET /cases/{id}`: one case — summary, parties masked, the whole history, the deadline,
+//! and a form for each command the user may take now (the transition table says what the
+//! state allows, the rights matrix what the user's roles allow).
+
+use super::case_list::{deadline, urgency_class};
+use super::html::Html;
+use super::text::{self, Msg};
+use super::{Page, time};
+use crate::auth;
+use crate::error::ApiError;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use hezhi_app::{App, Session};
+use hezhi_domain::{Action, Case, CaseId, CommandKind, Event, masked_address};
+use std::sync::Arc;
+
+/// The commands the pages offer forms for, in the order of the loop.
+const OFFERED: [CommandKind; 12] = [
+    CommandKind::Accept,
+    CommandKind::Decline,
+    CommandKind::Triage,
+    CommandKind::Dispatch,
+    CommandKind::Acknowledge,
+    CommandKind::Return,
+    CommandKind::ConfirmPart,
+    CommandKind::Resolve,
+    CommandKind::Verify,
+    CommandKind::Rework,
+    CommandKind::FollowUp,
+    CommandKind::Archive,
+];
+
+pub async fn show(
+    State(app): State<Arc<App>>,
+    page: Page,
+    id: Result<Path<String>, PathRejection>,
+) -> Response {
+    let session = match page.working_session() {
+        Ok(session) => session,
+        Err(response) => return *response,
+    };
+    let id = id.ok().and_then(|Path(id)| CaseId::parse(&id));
+    render(&app, &page, session, id, None).await
+}
+
+fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such case")
+}
+
+/// The case page, with `error` (of a command just refused) above the forms.
+pub async fn render(
+    app: &App,
+    page: &Page,
+    session: &Session,
+    id: Option<CaseId>,
+    error: Option<ApiError>,
+) -> Response {
+    let loaded = match id {
+        Some(id) => match app.case(&session.principal, id).await {
+            Ok(case) => app
+                .events(&session.principal, id)
+                .await
+                .map(|events| (case, events))
+                .map_err(ApiError::from),
+            Err(e) => Err(ApiError::from(e)),
+        },
+        None => Err(not_found()),
+    };
+    let (case, events) = match loaded {
+        Ok(loaded) => loaded,
+        Err(error) => {
+            let mut body = Html::new();
+            body.raw(&page.error_block(&page.error_text(&error)));
+            body.raw(r#"<p><a href="/cases">"#)
+                .text(page.t(Msg::BackToCases))
+                .raw("</a></p>");
+            return page.render(error.status, page.t(Msg::ErrorTitle), &body);
+        }
+    };
+    let mut body = Html::new();
+    let status = match &error {
+        Some(error) => {
+            body.raw(&page.error_block(&page.error_text(error)));
+            error.status
+        }
+        None => StatusCode::OK,
+    };
+    summary(app, page, &case, &mut body);
+    parties(page, &case, &mut body);
+    forms(app, page, session, &case, &mut body).await;
+    timeline(page, &events, &mut body);
+    body.raw(r#"<p><a href="/cases">"#)
+        .text(page.t(Msg::BackToCases))
+        .raw("</a></p>");
+    page.render(status, &case.data.title, &body)
+}
+
+fn term(page: &Page, body: &mut Html, label: Msg, value: &str) {
+    body.element("dt", "", page.t(label))
+        .element("dd", "", value);
+}
+
+fn summary(app: &App, page: &Page, case: &Case, body: &mut Html) {
+    body.raw(r#"<section aria-labelledby="summary"><h2 id="summary">"#)
+        .text(page.t(Msg::Summary))
+        .raw("</h2><dl>");
+    term(page, body, Msg::Number, &case.number.to_string());
+    term(page, body, Msg::State, page.t(text::state(case.state)));
+    body.element("dt", "", page.t(Msg::Urgency))
+        .raw("<dd>")
+        .element(
+            "span",
+            &format!(r#"class="{}""#, urgency_class(case.urgency)),
+            page.t(text::urgency(case.urgency)),
+        )
+        .raw("</dd>");
+    body.element("dt", "", page.t(Msg::Due)).raw("<dd>");
+    deadline(page, case, app.now(), body);
+    body.raw("</dd>");
+    term(page, body, Msg::Kind, page.t(text::kind(case.data.kind)));
+    term(page, body, Msg::Category, case.data.category.as_str());
+    term(
+        page,
+        body,
+        Msg::Channel,
+        page.t(text::channel(case.data.channel)),
+    );
+    term(page, body, Msg::Region, case.data.region.as_str());
+    if let Some(address) = &case.data.address {
+        term(page, body, Msg::Address, &masked_address(address));
+    }
+    term(
+        page,
+        body,
+        Msg::ReportedAt,
+        &time::format(case.reported_at, page.lang),
+    );
+    term(page, body, Msg::Version, &case.version.to_string());
+    body.raw("</dl>")
+        .element("h3", "", page.t(Msg::Description))
+        .element("p", r#"class="description""#, &case.data.description)
+        .raw("</section>");
+}
+
+fn parties(page: &Page, case: &Case, body: &mut Html) {
+    if case.data.parties.is_empty() {
+        return;
+    }
+    body.raw(r#"<section aria-labelledby="parties"><h2 id="parties">"#)
+        .text(page.t(Msg::Parties))
+        .raw("</h2><ul class=\"parties\">");
+    for party in &case.data.parties {
+        body.raw("<li><dl>");
+        term(page, body, Msg::PartyName, &party.name);
+        term(
+            page,
+            body,
+            Msg::PartyRole,
+            page.t(text::party_role(party.role)),
+        );
+        if let Some(phone) = &party.phone {
+            term(page, body, Msg::Phone, &phone.masked());
+        }
+        if let Some(id_number) = &party.id_number {
+            term(page, body, Msg::IdNumber, &id_number.masked());
+        }
+        if let Some(address) = &party.address {
+            term(page, body, Msg::Address, &masked_address(address));
+        }
+        body.raw("</dl></li>");
+    }
+    body.raw("</ul></section>");
+}
+
+fn timeline(page: &Page, events: &[Event], body: &mut Html) {
+    body.raw(r#"<section aria-labelledby="timeline"><h2 id="timeline">"#)
+        .text(page.t(Msg::Timeline))
+        .raw(r#"</h2><ol class="timeline">"#);
+    for event in events {
+        let name = event.kind.name();
+        let label = text::event(name).map_or(name, |msg| page.t(msg));
+        body.raw("<li>")
+            .raw(&format!(r#"<time datetime="{}">"#, event.at.to_rfc3339()))
+            .text(&time::format(event.at, page.lang))
+            .raw("</time> ")
+            .element("strong", "", label)
+            .raw(" · ")
+            .text(page.t(text::role(event.role)));
+        // What the actor wrote: the note or reason of the event (never personal data).
+        let detail = serde_json::to_value(&event.kind).unwrap_or_default();
+        for field in ["reason", "note"] {
+            if let Some(text) = detail.get(field).and_then(|v| v.as_str()) {
+                body.element("p", "", text);
+            }
+        }
+        body.raw("</li>");
+    }
+    body.raw("</ol></section>");
+}
+
+/// The commands `session` may take on `case` now.
+pub fn available(session: &Session, case: &Case) -> Vec<CommandKind> {
+    OFFERED
+        .into_iter()
+        .filter(|kind| kind.transition(case.state).is_some())
+        .filter(|kind| session.principal.may(case, Action::Command(*kind)))
+        .collect()
+}
+
+async fn forms(app: &App, page: &Page, session: &Session, case: &Case, body: &mut Html) {
+    body.raw(r#"<section aria-labelledby="actions"><h2 id="actions">"#)
+        .text(page.t(Msg::Actions))
+        .raw("</h2>");
+    let commands = available(session, case);
+    if commands.is_empty() {
+        body.element("p", "", page.t(Msg::NoActions));
+    }
+    for kind in commands {
+        let name = kind.as_str();
+        body.raw(&format!(
+            r#"<form method="post" action="/cases/{}/{name}" class="command stack" id="form-{name}">"#,
+            case.id
+        ))
+        .raw(&auth::hidden_field(session))
+        .raw(&format!(
+            r#"<input type="hidden" name="version" value="{}">"#,
+            case.version
+        ))
+        .element("h3", "", page.t(text::command(kind)));
+        fields(app, page, case, kind, body).await;
+        body.raw(r#"<button type="submit">"#)
+            .text(page.t(text::command(kind)))
+            .raw("</button></form>");
+    }
+    body.raw("</section>");
+}
+
+/// A labelled text area; `required` for the fields the command cannot do without.
+fn textarea(
+    page: &Page,
+    body: &mut Html,
+    kind: CommandKind,
+    name: &str,
+    label: Msg,
+    required: bool,
+) {
+    let id = format!("{}-{name}", kind.as_str());
+    let required = if required { " required" } else { "" };
+    body.raw(&format!(r#"<label for="{id}">"#))
+        .text(page.t(label))
+        .raw(&format!(
+            r#"</label><textarea id="{id}" name="{name}" rows="2" maxlength="2000"{required}></textarea>"#
+        ));
+}
+
+fn select(
+    page: &Page,
+    body: &mut Html,
+    kind: CommandKind,
+    name: &str,
+    label: Msg,
+    options: &[(String, String)],
+    optional: bool,
+) {
+    let id = format!("{}-{name}", kind.as_str());
+    let required = if optional { "" } else { " required" };
+    body.raw(&format!(r#"<label for="{id}">"#))
+        .text(page.t(label))
+        .raw(&format!(
+            r#"</label><select id="{id}" name="{name}"{required}>"#
+        ));
+    if optional {
+        body.raw(r#"<option value="">"#)
+            .text(page.t(Msg::NoneChosen))
+            .raw("</option>");
+    }
+    for (value, text) in options {
+        body.raw(r#"<option value=""#)
+            .text(value)
+            .raw(r#"">"#)
+            .text(text)
+            .raw("</option>");
+    }
+    body.raw("</select>");
+}
+
+fn labelled<T>(page: &Page, items: &[(T, &str, Msg)]) -> Vec<(String, String)> {
+    items
+        .iter()
+        .map(|(_, value, msg)| ((*value).to_owned(), page.t(*msg).to_owned()))
+        .collect()
+}
+
+async fn fields(app: &App, page: &Page, case: &Case, kind: CommandKind, body: &mut Html) {
+    match kind {
+        CommandKind::Accept
+        | CommandKind::Acknowledge
+        | CommandKind::ConfirmPart
+        | CommandKind::Verify => textarea(page, body, kind, "note", Msg::Note, false),
+        CommandKind::Decline => {
+            textarea(page, body, kind, "reason", Msg::Reason, true);
+            select(
+                page,
+                body,
+                kind,
+                "suggested_channel",
+                Msg::SuggestedChannel,
+                &labelled(page, &text::REFERRALS),
+                false,
+            );
+        }
+        CommandKind::Return | CommandKind::Rework => {
+            textarea(page, body, kind, "reason", Msg::Reason, true);
+        }
+        CommandKind::Triage => {
+            let kinds: Vec<(String, String)> = hezhi_domain::CaseKind::ALL
+                .iter()
+                .map(|k| {
+                    let value = serde_json::to_value(k)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default();
+                    (value, page.t(text::kind(*k)).to_owned())
+                })
+                .collect();
+            select(page, body, kind, "kind", Msg::Kind, &kinds, false);
+            let categories: Vec<(String, String)> = app
+                .categories()
+                .await
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|c| c.kind == case.data.kind)
+                .map(|c| {
+                    let name = match page.lang {
+                        crate::i18n::Lang::Zh => c.name_zh,
+                        crate::i18n::Lang::En => c.name_en,
+                    };
+                    (c.code.as_str().to_owned(), name)
+                })
+                .collect();
+            select(
+                page,
+                body,
+                kind,
+                "category",
+                Msg::Category,
+                &categories,
+                false,
+            );
+            select(
+                page,
+                body,
+                kind,
+                "complexity",
+                Msg::Complexity,
+                &labelled(page, &text::COMPLEXITIES),
+                false,
+            );
+            let urgencies: Vec<(String, String)> = text::URGENCIES
+                .iter()
+                .map(|(u, value)| {
+                    (
+                        (*value).to_owned(),
+                        page.t(text::urgency(Some(*u))).to_owned(),
+                    )
+                })
+                .collect();
+            select(page, body, kind, "urgency", Msg::Urgency, &urgencies, false);
+            textarea(page, body, kind, "reason", Msg::Reason, false);
+            body.raw(r#"<label for="triage-case_leader">"#)
+                .text(page.t(Msg::CaseLeader))
+                .raw(
+                    r#"</label><input id="triage-case_leader" name="case_leader" maxlength="100">"#,
+                );
+        }
+        CommandKind::Dispatch => {
+            // Every unit of the county; the domain refuses one not responsible for the case.
+            let units: Vec<(String, String)> = app
+                .units_in_region(&case.county())
+                .await
+                .unwrap_or_default()
+                .into_iter()
+                .map(|u| (u.id.to_string(), u.name))
+                .collect();
+            select(page, body, kind, "lead_unit", Msg::LeadUnit, &units, false);
+            body.raw(r#"<fieldset><legend>"#)
+                .text(page.t(Msg::SupportingUnits))
+                .raw("</legend>");
+            for (i, (id, name)) in units.iter().enumerate() {
+                body.raw(&format!(
+                    r#"<label class="check"><input type="checkbox" name="supporting_units" id="dispatch-support-{i}" value=""#
+                ))
+                .text(id)
+                .raw(r#""> "#)
+                .text(name)
+                .raw("</label>");
+            }
+            body.raw("</fieldset>");
+            let due = app.now() + chrono::Duration::days(7);
+            body.raw(r#"<label for="dispatch-due_at">"#)
+                .text(page.t(Msg::DueAt))
+                .raw(&format!(
+                    r#"</label><input id="dispatch-due_at" name="due_at" type="datetime-local" required value="{}">"#,
+                    time::input_value(due)
+                ));
+            textarea(page, body, kind, "note", Msg::Note, false);
+        }
+        CommandKind::Resolve => {
+            select(
+                page,
+                body,
+                kind,
+                "outcome",
+                Msg::Outcome,
+                &labelled(page, &text::OUTCOMES),
+                false,
+            );
+            textarea(page, body, kind, "note", Msg::Note, true);
+            select(
+                page,
+                body,
+                kind,
+                "referral",
+                Msg::Referral,
+                &labelled(page, &text::REFERRALS),
+                true,
+            );
+        }
+        CommandKind::FollowUp => {
+            select(
+                page,
+                body,
+                kind,
+                "satisfaction",
+                Msg::Satisfaction,
+                &labelled(page, &text::SATISFACTIONS),
+                false,
+            );
+            textarea(page, body, kind, "note", Msg::Note, false);
+        }
+        _ => {}
+    }
+}

@@ -1,0 +1,435 @@
+//! Every string the web pages show, Chinese first. Error texts come from the error
+//! catalogue (`crate::i18n::error_message`) by code; everything else is a [`Msg`].
+
+use crate::i18n::Lang;
+use hezhi_domain::{
+    CaseKind, CaseState, Channel, CommandKind, Complexity, Outcome, PartyRole, ReferralChannel,
+    Role, Satisfaction, Urgency,
+};
+
+macro_rules! catalogue {
+    ($($key:ident => $zh:literal, $en:literal;)*) => {
+        /// A message of the web pages.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Msg { $($key,)* }
+
+        impl Msg {
+            #[cfg(test)]
+            pub const ALL: &[Msg] = &[$(Msg::$key,)*];
+
+            pub fn text(self, lang: Lang) -> &'static str {
+                match (self, lang) {
+                    $((Msg::$key, Lang::Zh) => $zh, (Msg::$key, Lang::En) => $en,)*
+                }
+            }
+        }
+    };
+}
+
+catalogue! {
+    AppName => "和治", "Hezhi";
+    SkipToContent => "跳到正文", "Skip to content";
+    Navigation => "主导航", "Main navigation";
+    NavCases => "事件列表", "Cases";
+    NavPassword => "修改密码", "Change password";
+    SignIn => "登录", "Sign in";
+    SignOut => "退出登录", "Sign out";
+    SignedInAs => "当前用户", "Signed in as";
+    UserName => "用户名", "User name";
+    Password => "密码", "Password";
+    TotpCode => "动态口令（如已绑定身份验证器）", "Authenticator code (if enrolled)";
+    SignInHint => "工作人员请使用用户名和密码登录。", "Staff sign in with their name and password.";
+    SignInExpired => "登录页面已过期，请重新提交。", "The sign-in page expired; please submit it again.";
+    ChangePasswordTitle => "修改密码", "Change password";
+    ChangePasswordHint => "首次登录或密码被重置后，须先设置新密码才能继续使用。新密码至少 10 个字符，不能包含用户名。", "After the first sign-in or a reset, set a new password before anything else. It needs at least 10 characters and may not contain your name.";
+    CurrentPassword => "当前密码", "Current password";
+    NewPassword => "新密码", "New password";
+    NewPasswordAgain => "再次输入新密码", "New password again";
+    PasswordsDiffer => "两次输入的新密码不一致", "The two new passwords differ";
+    TotpEnrolmentPending => "您的账户须绑定身份验证器（动态口令）后才能使用，网页端暂不支持绑定，请联系系统管理员。", "Your account must enrol an authenticator (TOTP) first; the web pages cannot do that yet. Ask your system administrator.";
+    Save => "保存", "Save";
+    Language => "语言", "Language";
+    LanguageZh => "中文", "中文";
+    LanguageEn => "English", "English";
+    TextSize => "字号", "Text size";
+    TextLarge => "大字", "Large text";
+    TextNormal => "标准字号", "Normal text";
+    CasesTitle => "事件列表", "Cases";
+    Filter => "筛选", "Filter";
+    AnyValue => "全部", "All";
+    State => "状态", "State";
+    Urgency => "紧急程度", "Urgency";
+    Region => "区划代码", "Region code";
+    NoCases => "没有符合条件的事件。", "No cases match.";
+    NextPage => "下一页", "Next page";
+    FirstPage => "回到第一页", "First page";
+    Due => "办结期限", "Due";
+    NoDeadline => "未设期限", "No deadline";
+    Overdue => "已超期", "Overdue";
+    TimeLeft => "剩余", "Left";
+    Number => "编号", "Number";
+    Kind => "类型", "Kind";
+    Category => "纠纷类型", "Category";
+    Channel => "渠道", "Channel";
+    Address => "地址", "Address";
+    Description => "情况描述", "Description";
+    ReportedAt => "登记时间", "Reported";
+    Version => "版本", "Version";
+    Summary => "概况", "Summary";
+    Parties => "当事人", "Parties";
+    PartyName => "姓名", "Name";
+    PartyRole => "身份", "Role";
+    Phone => "手机号码", "Phone";
+    IdNumber => "身份证号码", "ID number";
+    Timeline => "办理经过", "History";
+    Actions => "可进行的操作", "What you can do";
+    NoActions => "您现在不能对此事件进行操作。", "There is nothing you can do on this case now.";
+    BackToCases => "返回事件列表", "Back to the cases";
+    Note => "备注", "Note";
+    Reason => "理由", "Reason";
+    SuggestedChannel => "建议渠道", "Suggested channel";
+    Complexity => "繁简", "Complexity";
+    CaseLeader => "包案领导", "Case leader";
+    LeadUnit => "主责部门", "Lead unit";
+    SupportingUnits => "配合部门", "Supporting units";
+    DueAt => "办结期限（北京时间）", "Due (China time)";
+    Outcome => "办结结果", "Outcome";
+    Referral => "引导渠道（未化解时填写）", "Referred to (when not settled)";
+    Satisfaction => "满意度", "Satisfaction";
+    NoneChosen => "（不选）", "(none)";
+    ErrorTitle => "出错了", "Something went wrong";
+    FieldLabel => "字段", "Field";
+    Days => "天", " d";
+    Hours => "小时", " h";
+    Minutes => "分钟", " min";
+    StateReported => "待受理", "Reported";
+    StateAccepted => "已受理", "Accepted";
+    StateDeclined => "不予受理", "Declined";
+    StateTriaged => "已研判", "Triaged";
+    StateDispatched => "已交办", "Dispatched";
+    StateInProgress => "办理中", "In progress";
+    StateResolved => "已办结", "Resolved";
+    StateVerified => "已核查", "Verified";
+    StateFollowedUp => "已回访", "Followed up";
+    StateArchived => "已归档", "Archived";
+    UrgencyNone => "未分级", "Not graded";
+    UrgencyRed => "红色（紧急）", "Red (emergency)";
+    UrgencyOrange => "橙色（复杂长期）", "Orange (complex, long)";
+    UrgencyYellow => "黄色（需研究）", "Yellow (needs study)";
+    UrgencyGreen => "绿色（简单）", "Green (simple)";
+    CommandAccept => "受理", "Accept";
+    CommandDecline => "不予受理", "Decline";
+    CommandResolveAtFirstContact => "首问办结", "Resolve at first contact";
+    CommandTriage => "研判分级", "Triage";
+    CommandDispatch => "分流交办", "Dispatch";
+    CommandAcknowledge => "签收", "Acknowledge";
+    CommandReturn => "退回", "Return";
+    CommandConfirmPart => "确认配合办理", "Confirm our part";
+    CommandRequestExtension => "申请延期", "Request an extension";
+    CommandApproveExtension => "批准延期", "Approve the extension";
+    CommandRefuseExtension => "不批准延期", "Refuse the extension";
+    CommandSupervise => "督办", "Supervise";
+    CommandEscalate => "上报", "Escalate";
+    CommandResolve => "办结", "Resolve";
+    CommandVerify => "核查通过", "Verify";
+    CommandRework => "返工", "Send back for rework";
+    CommandFollowUp => "回访", "Follow up";
+    CommandArchive => "归档销号", "Archive";
+    CommandReport => "登记", "Report";
+    EventReported => "登记", "Reported";
+    EventAccepted => "受理", "Accepted";
+    EventDeclined => "不予受理", "Declined";
+    EventResolvedAtFirstContact => "首问办结", "Resolved at first contact";
+    EventTriaged => "研判分级", "Triaged";
+    EventDispatched => "分流交办", "Dispatched";
+    EventAcknowledged => "签收", "Acknowledged";
+    EventReturned => "退回", "Returned";
+    EventPartConfirmed => "配合部门确认", "Part confirmed";
+    EventExtensionRequested => "申请延期", "Extension requested";
+    EventExtensionApproved => "批准延期", "Extension approved";
+    EventExtensionRefused => "不批准延期", "Extension refused";
+    EventSupervised => "督办", "Supervised";
+    EventEscalated => "上报", "Escalated";
+    EventResolved => "办结", "Resolved";
+    EventVerified => "核查通过", "Verified";
+    EventReworkRequested => "返工", "Rework requested";
+    EventFollowedUp => "回访", "Followed up";
+    EventArchived => "归档销号", "Archived";
+    RoleGridWorker => "网格员", "Grid worker";
+    RoleIntakeClerk => "受理员", "Intake clerk";
+    RoleDispatcher => "调度员", "Dispatcher";
+    RoleUnitHandler => "承办人", "Unit handler";
+    RoleMediator => "调解员", "Mediator";
+    RoleCaseLeader => "包案领导", "Case leader";
+    RoleSupervisor => "督办员", "Supervisor";
+    RoleLeader => "领导", "Leader";
+    RoleSystemAdmin => "系统管理员", "System administrator";
+    RoleSecurityAdmin => "安全管理员", "Security administrator";
+    RoleAuditor => "审计员", "Auditor";
+    RoleResident => "居民", "Resident";
+    KindDispute => "矛盾纠纷", "Dispute";
+    KindRequest => "诉求", "Request";
+    KindHazard => "隐患", "Hazard";
+    KindConsultation => "咨询", "Consultation";
+    KindPetition => "信访", "Petition";
+    ChannelWindow => "窗口", "Window";
+    ChannelHotline => "热线", "Hotline";
+    ChannelGridReport => "网格上报", "Grid report";
+    ChannelOnline => "网上", "Online";
+    ChannelOpen311 => "Open311 接口", "Open311";
+    ChannelReferral => "转办", "Referral";
+    ComplexitySimple => "简单", "Simple";
+    ComplexityComplex => "复杂", "Complex";
+    OutcomeSettled => "调解成功", "Settled";
+    OutcomeHandled => "办理完毕", "Handled";
+    OutcomeNotSettled => "未化解", "Not settled";
+    OutcomeWithdrawn => "撤回", "Withdrawn";
+    SatisfactionSatisfied => "满意", "Satisfied";
+    SatisfactionBasicallySatisfied => "基本满意", "Basically satisfied";
+    SatisfactionDissatisfied => "不满意", "Dissatisfied";
+    ReferralLitigation => "诉讼", "Litigation";
+    ReferralArbitration => "仲裁", "Arbitration";
+    ReferralAdministrative => "行政途径", "Administrative channel";
+    ReferralPetition => "信访", "Petition";
+    ReferralPolice => "公安", "Police";
+    ReferralOther => "其他", "Other";
+    PartyApplicant => "申请人", "Applicant";
+    PartyRespondent => "被申请人", "Respondent";
+    PartyThirdParty => "第三人", "Third party";
+}
+
+pub fn state(state: CaseState) -> Msg {
+    match state {
+        CaseState::Reported => Msg::StateReported,
+        CaseState::Accepted => Msg::StateAccepted,
+        CaseState::Declined => Msg::StateDeclined,
+        CaseState::Triaged => Msg::StateTriaged,
+        CaseState::Dispatched => Msg::StateDispatched,
+        CaseState::InProgress => Msg::StateInProgress,
+        CaseState::Resolved => Msg::StateResolved,
+        CaseState::Verified => Msg::StateVerified,
+        CaseState::FollowedUp => Msg::StateFollowedUp,
+        CaseState::Archived => Msg::StateArchived,
+    }
+}
+
+pub fn urgency(urgency: Option<Urgency>) -> Msg {
+    match urgency {
+        None => Msg::UrgencyNone,
+        Some(Urgency::Red) => Msg::UrgencyRed,
+        Some(Urgency::Orange) => Msg::UrgencyOrange,
+        Some(Urgency::Yellow) => Msg::UrgencyYellow,
+        Some(Urgency::Green) => Msg::UrgencyGreen,
+    }
+}
+
+pub fn command(kind: CommandKind) -> Msg {
+    match kind {
+        CommandKind::Report => Msg::CommandReport,
+        CommandKind::Accept => Msg::CommandAccept,
+        CommandKind::Decline => Msg::CommandDecline,
+        CommandKind::ResolveAtFirstContact => Msg::CommandResolveAtFirstContact,
+        CommandKind::Triage => Msg::CommandTriage,
+        CommandKind::Dispatch => Msg::CommandDispatch,
+        CommandKind::Acknowledge => Msg::CommandAcknowledge,
+        CommandKind::Return => Msg::CommandReturn,
+        CommandKind::ConfirmPart => Msg::CommandConfirmPart,
+        CommandKind::RequestExtension => Msg::CommandRequestExtension,
+        CommandKind::ApproveExtension => Msg::CommandApproveExtension,
+        CommandKind::RefuseExtension => Msg::CommandRefuseExtension,
+        CommandKind::Supervise => Msg::CommandSupervise,
+        CommandKind::Escalate => Msg::CommandEscalate,
+        CommandKind::Resolve => Msg::CommandResolve,
+        CommandKind::Verify => Msg::CommandVerify,
+        CommandKind::Rework => Msg::CommandRework,
+        CommandKind::FollowUp => Msg::CommandFollowUp,
+        CommandKind::Archive => Msg::CommandArchive,
+    }
+}
+
+/// An event by its stable name (`EventKind::name`).
+pub fn event(name: &str) -> Option<Msg> {
+    Some(match name {
+        "reported" => Msg::EventReported,
+        "accepted" => Msg::EventAccepted,
+        "declined" => Msg::EventDeclined,
+        "resolved_at_first_contact" => Msg::EventResolvedAtFirstContact,
+        "triaged" => Msg::EventTriaged,
+        "dispatched" => Msg::EventDispatched,
+        "acknowledged" => Msg::EventAcknowledged,
+        "returned" => Msg::EventReturned,
+        "part_confirmed" => Msg::EventPartConfirmed,
+        "extension_requested" => Msg::EventExtensionRequested,
+        "extension_approved" => Msg::EventExtensionApproved,
+        "extension_refused" => Msg::EventExtensionRefused,
+        "supervised" => Msg::EventSupervised,
+        "escalated" => Msg::EventEscalated,
+        "resolved" => Msg::EventResolved,
+        "verified" => Msg::EventVerified,
+        "rework_requested" => Msg::EventReworkRequested,
+        "followed_up" => Msg::EventFollowedUp,
+        "archived" => Msg::EventArchived,
+        _ => return None,
+    })
+}
+
+pub fn role(role: Role) -> Msg {
+    match role {
+        Role::GridWorker => Msg::RoleGridWorker,
+        Role::IntakeClerk => Msg::RoleIntakeClerk,
+        Role::Dispatcher => Msg::RoleDispatcher,
+        Role::UnitHandler => Msg::RoleUnitHandler,
+        Role::Mediator => Msg::RoleMediator,
+        Role::CaseLeader => Msg::RoleCaseLeader,
+        Role::Supervisor => Msg::RoleSupervisor,
+        Role::Leader => Msg::RoleLeader,
+        Role::SystemAdmin => Msg::RoleSystemAdmin,
+        Role::SecurityAdmin => Msg::RoleSecurityAdmin,
+        Role::Auditor => Msg::RoleAuditor,
+        Role::Resident => Msg::RoleResident,
+    }
+}
+
+pub fn kind(kind: CaseKind) -> Msg {
+    match kind {
+        CaseKind::Dispute => Msg::KindDispute,
+        CaseKind::Request => Msg::KindRequest,
+        CaseKind::Hazard => Msg::KindHazard,
+        CaseKind::Consultation => Msg::KindConsultation,
+        CaseKind::Petition => Msg::KindPetition,
+    }
+}
+
+pub fn channel(channel: Channel) -> Msg {
+    match channel {
+        Channel::Window => Msg::ChannelWindow,
+        Channel::Hotline => Msg::ChannelHotline,
+        Channel::GridReport => Msg::ChannelGridReport,
+        Channel::Online => Msg::ChannelOnline,
+        Channel::Open311 => Msg::ChannelOpen311,
+        Channel::Referral => Msg::ChannelReferral,
+    }
+}
+
+pub fn party_role(role: PartyRole) -> Msg {
+    match role {
+        PartyRole::Applicant => Msg::PartyApplicant,
+        PartyRole::Respondent => Msg::PartyRespondent,
+        PartyRole::ThirdParty => Msg::PartyThirdParty,
+    }
+}
+
+pub const COMPLEXITIES: [(Complexity, &str, Msg); 2] = [
+    (Complexity::Simple, "simple", Msg::ComplexitySimple),
+    (Complexity::Complex, "complex", Msg::ComplexityComplex),
+];
+
+pub const URGENCIES: [(Urgency, &str); 4] = [
+    (Urgency::Red, "red"),
+    (Urgency::Orange, "orange"),
+    (Urgency::Yellow, "yellow"),
+    (Urgency::Green, "green"),
+];
+
+pub const OUTCOMES: [(Outcome, &str, Msg); 4] = [
+    (Outcome::Settled, "settled", Msg::OutcomeSettled),
+    (Outcome::Handled, "handled", Msg::OutcomeHandled),
+    (Outcome::NotSettled, "not_settled", Msg::OutcomeNotSettled),
+    (Outcome::Withdrawn, "withdrawn", Msg::OutcomeWithdrawn),
+];
+
+pub const SATISFACTIONS: [(Satisfaction, &str, Msg); 3] = [
+    (
+        Satisfaction::Satisfied,
+        "satisfied",
+        Msg::SatisfactionSatisfied,
+    ),
+    (
+        Satisfaction::BasicallySatisfied,
+        "basically_satisfied",
+        Msg::SatisfactionBasicallySatisfied,
+    ),
+    (
+        Satisfaction::Dissatisfied,
+        "dissatisfied",
+        Msg::SatisfactionDissatisfied,
+    ),
+];
+
+pub const REFERRALS: [(ReferralChannel, &str, Msg); 6] = [
+    (
+        ReferralChannel::Litigation,
+        "litigation",
+        Msg::ReferralLitigation,
+    ),
+    (
+        ReferralChannel::Arbitration,
+        "arbitration",
+        Msg::ReferralArbitration,
+    ),
+    (
+        ReferralChannel::Administrative,
+        "administrative",
+        Msg::ReferralAdministrative,
+    ),
+    (ReferralChannel::Petition, "petition", Msg::ReferralPetition),
+    (ReferralChannel::Police, "police", Msg::ReferralPolice),
+    (ReferralChannel::Other, "other", Msg::ReferralOther),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn is_cjk(c: char) -> bool {
+        ('\u{2e80}'..='\u{9fff}').contains(&c) || ('\u{ff00}'..='\u{ffef}').contains(&c)
+    }
+
+    #[test]
+    fn every_message_has_chinese_and_english_text() {
+        for msg in Msg::ALL {
+            let zh = msg.text(Lang::Zh);
+            let en = msg.text(Lang::En);
+            assert!(!zh.trim().is_empty(), "{msg:?} has no Chinese text");
+            assert!(!en.trim().is_empty(), "{msg:?} has no English text");
+            // The language names are each written in their own language in both catalogues.
+            if !matches!(msg, Msg::LanguageZh | Msg::LanguageEn) {
+                assert!(zh.chars().any(is_cjk), "{msg:?}: `{zh}` is not Chinese");
+                assert!(!en.chars().any(is_cjk), "{msg:?}: `{en}` is not English");
+            }
+        }
+    }
+
+    #[test]
+    fn every_state_command_and_event_has_a_label() {
+        for kind in CommandKind::ALL {
+            assert!(!command(kind).text(Lang::Zh).is_empty());
+        }
+        for state in CaseState::ALL {
+            assert!(!super::state(state).text(Lang::En).is_empty());
+        }
+        for name in [
+            "reported",
+            "accepted",
+            "declined",
+            "resolved_at_first_contact",
+            "triaged",
+            "dispatched",
+            "acknowledged",
+            "returned",
+            "part_confirmed",
+            "extension_requested",
+            "extension_approved",
+            "extension_refused",
+            "supervised",
+            "escalated",
+            "resolved",
+            "verified",
+            "rework_requested",
+            "followed_up",
+            "archived",
+        ] {
+            assert!(event(name).is_some(), "no label for event {name}");
+        }
+    }
+}
