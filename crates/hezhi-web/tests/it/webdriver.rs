@@ -96,6 +96,8 @@ impl Browser {
         if let Some(mobile) = mobile {
             chrome_options["mobileEmulation"] = mobile;
         }
+        // People who use Hezhi read Chinese first: so does the browser.
+        chrome_options["prefs"] = json!({ "intl.accept_languages": "zh-CN,zh" });
         let capabilities = json!({ "capabilities": { "alwaysMatch": {
             "browserName": "chrome",
             "goog:chromeOptions": chrome_options,
@@ -166,10 +168,68 @@ impl Browser {
             .to_owned()
     }
 
+    pub async fn count(&self, css: &str) -> usize {
+        self.call(
+            reqwest::Method::POST,
+            "/elements",
+            Some(json!({ "using": "css selector", "value": css })),
+        )
+        .await
+        .as_array()
+        .map_or(0, Vec::len)
+    }
+
+    pub async fn type_into(&self, css: &str, text: &str) {
+        let element = self.find(css).await;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{element}/clear"),
+            Some(json!({})),
+        )
+        .await;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{element}/value"),
+            Some(json!({ "text": text })),
+        )
+        .await;
+    }
+
+    pub async fn click(&self, css: &str) {
+        let element = self.find(css).await;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{element}/click"),
+            Some(json!({})),
+        )
+        .await;
+    }
+
     /// The visible text of the whole page.
     pub async fn text(&self) -> String {
         let body = self.find("body").await;
         self.call(reqwest::Method::GET, &format!("/element/{body}/text"), None)
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// Waits up to five seconds for an element matching `css` (after a click that submits a
+    /// form, the next page may still be loading); whether one appeared.
+    pub async fn wait_for(&self, css: &str) -> bool {
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(5) {
+            if self.count(css).await > 0 {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        false
+    }
+
+    pub async fn current_url(&self) -> String {
+        self.call(reqwest::Method::GET, "/url", None)
             .await
             .as_str()
             .unwrap_or_default()
