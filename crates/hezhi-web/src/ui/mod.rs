@@ -4,8 +4,11 @@
 
 mod case_command;
 mod case_list;
+mod case_receipt;
 mod case_show;
 mod html;
+mod intake_create;
+mod intake_new;
 mod password_edit;
 mod preference_update;
 mod session_create;
@@ -51,7 +54,9 @@ pub fn routes() -> Router<Arc<App>> {
             get(password_edit::show).post(password_edit::update),
         )
         .route("/cases", get(case_list::list))
+        .route("/intake", get(intake_new::show).post(intake_create::create))
         .route("/cases/{id}", get(case_show::show))
+        .route("/cases/{id}/receipt", get(case_receipt::show))
         .route("/cases/{id}/{command}", post(case_command::run))
 }
 
@@ -231,6 +236,19 @@ impl Page {
             if !restricted && session.principal.holds_right(Action::ListCases) {
                 doc.raw(r#"<li><a href="/cases">"#)
                     .text(self.t(Msg::NavCases))
+                    .raw("</a></li>");
+            }
+            let takes_reports = session.principal.assignments.iter().any(|a| {
+                a.role != hezhi_domain::Role::Resident
+                    && hezhi_domain::access::permits(
+                        a.role,
+                        hezhi_domain::Relation::Inside,
+                        Action::Command(hezhi_domain::CommandKind::Accept),
+                    )
+            });
+            if !restricted && takes_reports {
+                doc.raw(r#"<li><a href="/intake">"#)
+                    .text(self.t(Msg::NavIntake))
                     .raw("</a></li>");
             }
             let resident = session

@@ -26,4 +26,5 @@ mod residents;
 mod sign_in;
 mod tracking;
 mod ui;
+mod ui_intake;
 mod webdriver;

@@ -5,16 +5,16 @@ use crate::fixture::{OTHER_VILLAGE, Person, case_in, leak_case};
 use crate::harness::{Harness, Reply, on_postgres, on_sqlite};
 use serde_json::json;
 
-const PASSWORD: &str = "sorrel-kettle-41";
-const FORM: &str = "application/x-www-form-urlencoded";
+pub(crate) const PASSWORD: &str = "sorrel-kettle-41";
+pub(crate) const FORM: &str = "application/x-www-form-urlencoded";
 
 /// A browser: its session cookie and the CSRF token of the last page it read.
 #[derive(Debug, Clone)]
-struct Browser {
-    session: String,
+pub(crate) struct Browser {
+    pub(crate) session: String,
 }
 
-fn set_cookies(reply: &Reply) -> Vec<String> {
+pub(crate) fn set_cookies(reply: &Reply) -> Vec<String> {
     reply
         .headers
         .get_all("set-cookie")
@@ -24,7 +24,7 @@ fn set_cookies(reply: &Reply) -> Vec<String> {
         .collect()
 }
 
-fn cookie_value(reply: &Reply, name: &str) -> Option<String> {
+pub(crate) fn cookie_value(reply: &Reply, name: &str) -> Option<String> {
     set_cookies(reply).iter().find_map(|cookie| {
         let first = cookie.split(';').next()?;
         let (key, value) = first.split_once('=')?;
@@ -34,7 +34,7 @@ fn cookie_value(reply: &Reply, name: &str) -> Option<String> {
 
 /// The value of the hidden `csrf_token` field of a page.
 #[track_caller]
-fn csrf_field(html: &str) -> String {
+pub(crate) fn csrf_field(html: &str) -> String {
     let marker = r#"name="csrf_token" value=""#;
     let start = html
         .find(marker)
@@ -43,7 +43,7 @@ fn csrf_field(html: &str) -> String {
     html[start..].split('"').next().expect("token").to_owned()
 }
 
-fn location(reply: &Reply) -> &str {
+pub(crate) fn location(reply: &Reply) -> &str {
     reply
         .headers
         .get("location")
@@ -51,7 +51,7 @@ fn location(reply: &Reply) -> &str {
         .unwrap_or_default()
 }
 
-fn form(pairs: &[(&str, &str)]) -> String {
+pub(crate) fn form(pairs: &[(&str, &str)]) -> String {
     pairs
         .iter()
         .map(|(k, v)| {
@@ -73,7 +73,7 @@ fn form(pairs: &[(&str, &str)]) -> String {
 }
 
 /// Opens the sign-in page and submits it.
-async fn submit_sign_in(h: &Harness, name: &str, password: &str) -> Reply {
+pub(crate) async fn submit_sign_in(h: &Harness, name: &str, password: &str) -> Reply {
     let page = h.get("/sign-in").send().await.expect_status(200);
     let pre = cookie_value(&page, "hezhi_sign_in").expect("the sign-in form's cookie");
     let token = csrf_field(&page.text());
@@ -92,7 +92,7 @@ async fn submit_sign_in(h: &Harness, name: &str, password: &str) -> Reply {
         .await
 }
 
-async fn sign_in(h: &Harness, who: &Person) -> Browser {
+pub(crate) async fn sign_in(h: &Harness, who: &Person) -> Browser {
     h.app
         .set_password(&who.name, PASSWORD, false)
         .await
@@ -105,7 +105,7 @@ async fn sign_in(h: &Harness, who: &Person) -> Browser {
     Browser { session }
 }
 
-async fn page(h: &Harness, browser: &Browser, path: &str) -> Reply {
+pub(crate) async fn page(h: &Harness, browser: &Browser, path: &str) -> Reply {
     h.get(path).cookie(&browser.session).send().await
 }
 

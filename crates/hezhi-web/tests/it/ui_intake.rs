@@ -1,0 +1,168 @@
+//! The intake window's pages: a clerk registers a walk-in through the form and hands over the
+//! receipt; a form sent twice makes one case; a bad field keeps what was entered; a matter
+//! settled on the spot is resolved in the same step.
+
+use crate::harness::{Harness, Reply, on_postgres, on_sqlite};
+use crate::ui::{Browser, FORM, csrf_field, form, location, page, sign_in};
+
+fn field_value<'a>(html: &'a str, name: &str) -> &'a str {
+    let marker = format!(r#"name="{name}" value=""#);
+    html.find(&marker)
+        .map(|start| {
+            html[start + marker.len()..]
+                .split('"')
+                .next()
+                .unwrap_or_default()
+        })
+        .unwrap_or_default()
+}
+
+async fn submit(h: &Harness, browser: &Browser, fields: &[(&str, &str)]) -> Reply {
+    h.post("/intake")
+        .cookie(&browser.session)
+        .raw(Some(FORM), form(fields))
+        .send()
+        .await
+}
+
+async fn a_clerk_registers_a_walk_in_and_hands_over_the_receipt(h: Harness) {
+    let fx = &h.fx;
+    let clerk = sign_in(&h, &fx.clerk).await;
+    let blank = page(&h, &clerk, "/intake").await.expect_status(200);
+    let html = blank.text();
+    assert!(html.contains(r#"<select id="category" name="category" required autofocus>"#));
+    assert!(
+        html.contains(r#"<label for="applicant_phone">"#),
+        "every field is labelled"
+    );
+    let token = csrf_field(&html);
+    let key = field_value(&html, "idempotency_key").to_owned();
+    assert_eq!(key.len(), 32);
+    let fields = [
+        ("csrf_token", token.as_str()),
+        ("idempotency_key", key.as_str()),
+        ("category", "dispute/neighbour"),
+        ("channel", "window"),
+        ("region", crate::fixture::GRID),
+        ("title", "邻居占用楼道堆放杂物"),
+        (
+            "description",
+            "邻居长期在楼道堆放杂物，影响通行，协商未果。",
+        ),
+        ("applicant_name", "刘某某"),
+        ("applicant_phone", "13912340000"),
+    ];
+    let (cases_before, _) = h.counts().await;
+    let created = submit(&h, &clerk, &fields).await.expect_status(303);
+    let receipt_path = location(&created).to_owned();
+    assert!(receipt_path.ends_with("/receipt"), "{receipt_path}");
+    // The same form sent again (a double click, a retried request): still one case.
+    let again = submit(&h, &clerk, &fields).await.expect_status(303);
+    assert_eq!(location(&again), receipt_path);
+    assert_eq!(h.counts().await.0, cases_before + 1);
+
+    let receipt = page(&h, &clerk, &receipt_path).await.expect_status(200);
+    let text = receipt.text();
+    assert!(text.contains("370811-2026-"), "the case number: {text}");
+    assert!(text.contains("邻居占用楼道堆放杂物"));
+    let code = text
+        .split("<dd>")
+        .nth(2)
+        .and_then(|dd| dd.split("</dd>").next())
+        .expect("the tracking code");
+    assert_eq!(code.len(), 12, "ten digits in three groups: {code}");
+    assert_eq!(code.split(' ').count(), 3);
+}
+
+async fn a_bad_field_keeps_what_was_entered_and_a_settled_matter_is_resolved(h: Harness) {
+    let fx = &h.fx;
+    let clerk = sign_in(&h, &fx.clerk).await;
+    let html = page(&h, &clerk, "/intake").await.expect_status(200).text();
+    let token = csrf_field(&html);
+    let (cases_before, _) = h.counts().await;
+    let refused = submit(
+        &h,
+        &clerk,
+        &[
+            ("csrf_token", &token),
+            ("idempotency_key", "k-bad-phone"),
+            ("category", "dispute/neighbour"),
+            ("region", crate::fixture::GRID),
+            ("title", "楼上装修噪音"),
+            ("description", "楼上装修噪音扰民。"),
+            ("applicant_name", "王某某"),
+            ("applicant_phone", "12345"),
+        ],
+    )
+    .await
+    .expect_status(422);
+    let page_text = refused.text();
+    assert!(page_text.contains("手机号码不正确"), "{page_text}");
+    assert!(page_text.contains("parties[0].phone"), "the field is named");
+    assert!(
+        page_text.contains(r#"value="楼上装修噪音""#),
+        "the title is kept"
+    );
+    assert_eq!(h.counts().await.0, cases_before, "nothing was written");
+
+    let settled = submit(
+        &h,
+        &clerk,
+        &[
+            ("csrf_token", &token),
+            ("idempotency_key", "k-first-contact"),
+            ("category", "consultation/legal"),
+            ("channel", "hotline"),
+            ("region", crate::fixture::GRID),
+            ("title", "咨询赡养费标准"),
+            ("description", "来电咨询赡养费如何确定。"),
+            ("applicant_name", "赵某某"),
+            ("first_contact", "on"),
+            ("first_contact_note", "电话中已解答相关法律规定"),
+        ],
+    )
+    .await
+    .expect_status(303);
+    let receipt = location(&settled).to_owned();
+    let id = receipt
+        .trim_start_matches("/cases/")
+        .trim_end_matches("/receipt");
+    let case = h
+        .get(format!("/api/v1/cases/{id}"))
+        .by(&fx.clerk)
+        .send()
+        .await
+        .expect_status(200);
+    assert_eq!(case.json["state"], "resolved");
+    assert_eq!(case.json["resolved_at_first_contact"], true);
+    // Without a valid CSRF token nothing is written.
+    let (cases, _) = h.counts().await;
+    submit(
+        &h,
+        &clerk,
+        &[("csrf_token", "forged"), ("idempotency_key", "k-forged")],
+    )
+    .await
+    .expect_status(403);
+    assert_eq!(h.counts().await.0, cases);
+}
+
+#[tokio::test]
+async fn a_clerk_registers_a_walk_in_and_hands_over_the_receipt_on_sqlite() {
+    on_sqlite(a_clerk_registers_a_walk_in_and_hands_over_the_receipt).await;
+}
+
+#[tokio::test]
+async fn a_clerk_registers_a_walk_in_and_hands_over_the_receipt_on_postgres() {
+    on_postgres(a_clerk_registers_a_walk_in_and_hands_over_the_receipt).await;
+}
+
+#[tokio::test]
+async fn a_bad_field_keeps_what_was_entered_and_a_settled_matter_is_resolved_on_sqlite() {
+    on_sqlite(a_bad_field_keeps_what_was_entered_and_a_settled_matter_is_resolved).await;
+}
+
+#[tokio::test]
+async fn a_bad_field_keeps_what_was_entered_and_a_settled_matter_is_resolved_on_postgres() {
+    on_postgres(a_bad_field_keeps_what_was_entered_and_a_settled_matter_is_resolved).await;
+}
