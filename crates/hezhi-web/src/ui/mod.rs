@@ -16,6 +16,7 @@ mod session_delete;
 mod session_new;
 mod text;
 mod time;
+mod track_show;
 
 use crate::auth;
 use crate::error::ApiError;
@@ -55,6 +56,7 @@ pub fn routes() -> Router<Arc<App>> {
         )
         .route("/cases", get(case_list::list))
         .route("/intake", get(intake_new::show).post(intake_create::create))
+        .route("/track", get(track_show::show).post(track_show::lookup))
         .route("/cases/{id}", get(case_show::show))
         .route("/cases/{id}/receipt", get(case_receipt::show))
         .route("/cases/{id}/{command}", post(case_command::run))

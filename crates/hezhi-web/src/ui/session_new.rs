@@ -51,6 +51,9 @@ pub fn form(page: &Page, status: StatusCode, error: Option<&str>, name: &str) ->
         body.raw(&page.error_block(error));
     }
     body.element("p", "", page.t(Msg::SignInHint));
+    body.raw(r#"<p><a href="/track">"#)
+        .text(page.t(Msg::TrackTitle))
+        .raw("</a></p>");
     body.raw(&format!(
         r#"<form method="post" action="/sign-in" class="stack"><input type="hidden" name="{CSRF_FIELD}" value="{token}">"#
     ));

@@ -33,6 +33,10 @@ catalogue! {
     NavCases => "事件列表", "Cases";
     NavPassword => "修改密码", "Change password";
     NavIntake => "窗口受理", "Intake";
+    TrackTitle => "办理进度查询", "Follow a case";
+    TrackHint => "输入受理回执上的查询码和任一当事人的手机号码。", "Enter the tracking code from the receipt and the mobile number of any party.";
+    TrackSubmit => "查询", "Look up";
+    TrackState => "当前状态", "Current state";
     IntakeTitle => "受理登记", "New case";
     IntakeHint => "带 * 的为必填项。Tab 键在各项之间移动，回车即提交。", "Fields marked * are required. Tab moves between fields; Enter submits.";
     IntakeCategory => "类别", "Category";

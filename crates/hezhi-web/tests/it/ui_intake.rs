@@ -147,6 +147,65 @@ async fn a_bad_field_keeps_what_was_entered_and_a_settled_matter_is_resolved(h: 
     assert_eq!(h.counts().await.0, cases);
 }
 
+async fn the_resident_follows_the_case_from_the_receipt_on_the_tracking_page(h: Harness) {
+    let fx = &h.fx;
+    let reply = h
+        .post("/api/v1/cases")
+        .by(&fx.clerk)
+        .json(&crate::fixture::leak_case())
+        .send()
+        .await
+        .expect_status(201);
+    let code = reply.str("tracking_code").to_owned();
+    let blank = h.get("/track").send().await.expect_status(200).text();
+    assert!(
+        blank.contains(r#"<label for="tracking_code">"#)
+            && blank.contains(r#"<label for="phone">"#)
+    );
+    let found = h
+        .post("/track")
+        .raw(
+            Some(FORM),
+            form(&[("tracking_code", &code), ("phone", "13800138000")]),
+        )
+        .send()
+        .await
+        .expect_status(200)
+        .text();
+    assert!(found.contains("楼上卫生间漏水"), "{found}");
+    assert!(
+        found.contains("已登记") || found.contains("登记"),
+        "the public step: {found}"
+    );
+    for private in ["陈某某", "13800138000", "370811199203213389"] {
+        assert!(
+            !found.contains(private) || found.contains(&format!(r#"value="{private}""#)),
+            "shows {private}"
+        );
+    }
+    let wrong = h
+        .post("/track")
+        .raw(
+            Some(FORM),
+            form(&[("tracking_code", &code), ("phone", "13700000000")]),
+        )
+        .send()
+        .await
+        .expect_status(404)
+        .text();
+    assert!(wrong.contains("未找到"), "{wrong}");
+}
+
+#[tokio::test]
+async fn the_resident_follows_the_case_from_the_receipt_on_the_tracking_page_on_sqlite() {
+    on_sqlite(the_resident_follows_the_case_from_the_receipt_on_the_tracking_page).await;
+}
+
+#[tokio::test]
+async fn the_resident_follows_the_case_from_the_receipt_on_the_tracking_page_on_postgres() {
+    on_postgres(the_resident_follows_the_case_from_the_receipt_on_the_tracking_page).await;
+}
+
 #[tokio::test]
 async fn a_clerk_registers_a_walk_in_and_hands_over_the_receipt_on_sqlite() {
     on_sqlite(a_clerk_registers_a_walk_in_and_hands_over_the_receipt).await;
