@@ -388,6 +388,16 @@ pub struct Reply {
 }
 
 impl Reply {
+    /// The seconds of the `Retry-After` header (429 answers).
+    #[track_caller]
+    pub fn retry_after(&self) -> u64 {
+        self.headers
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no Retry-After: {:?}", self.headers))
+    }
+
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.bytes).into_owned()
     }
@@ -551,4 +561,16 @@ pub async fn raw_http_post(address: std::net::SocketAddr, path: &str, body: &str
         .nth(1)
         .and_then(|status| status.parse().ok())
         .unwrap_or_else(|| panic!("not an HTTP response: {text}"))
+}
+
+/// The audit entries with `action`, newest first.
+pub async fn audited(store: &Arc<dyn Store>, action: &str) -> Vec<hezhi_store::AuditEntry> {
+    store
+        .search_audit(&hezhi_store::AuditFilter {
+            action: Some(action.into()),
+            limit: 1000,
+            ..hezhi_store::AuditFilter::default()
+        })
+        .await
+        .expect("search audit")
 }

@@ -3,9 +3,9 @@
 //! limits on codes and tries; and no phone in the clear.
 
 use crate::fixture::{GRID, case_in};
-use crate::harness::{CaseRef, Harness, Reply, on_postgres, on_sqlite};
+use crate::harness::{CaseRef, Harness, Reply, audited, on_postgres, on_sqlite};
 use chrono::Duration;
-use hezhi_store::{AuditEntry, AuditFilter, Store};
+use hezhi_store::AuditFilter;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
@@ -63,26 +63,6 @@ async fn sign_in(h: &Harness, phone: &str) -> Resident {
     request_code(h, phone).await.expect_status(202);
     let code = h.sms.last_code(phone);
     signed(present_code(h, phone, &code).await)
-}
-
-fn retry_after(reply: &Reply) -> i64 {
-    reply
-        .headers
-        .get("retry-after")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| panic!("no Retry-After: {:?}", reply.headers))
-}
-
-async fn audited(store: &Arc<dyn Store>, action: &str) -> Vec<AuditEntry> {
-    store
-        .search_audit(&AuditFilter {
-            action: Some(action.into()),
-            limit: 1000,
-            ..AuditFilter::default()
-        })
-        .await
-        .expect("search audit")
 }
 
 fn online_case(title: &str) -> Value {
@@ -383,7 +363,7 @@ async fn wrong_expired_and_used_codes_are_refused_and_five_wrong_tries_burn_a_co
         .await
         .expect_status(429);
     assert_eq!(locked.code(), "sign_in_locked");
-    assert_eq!(retry_after(&locked), 30);
+    assert_eq!(locked.retry_after(), 30);
 }
 
 async fn codes_are_sent_at_most_once_a_minute_and_five_times_an_hour(h: Harness) {
@@ -391,7 +371,7 @@ async fn codes_are_sent_at_most_once_a_minute_and_five_times_an_hour(h: Harness)
     h.clock.advance(Duration::seconds(30));
     let soon = request_code(&h, PHONE).await.expect_status(429);
     assert_eq!(soon.code(), "too_many_attempts");
-    assert_eq!(retry_after(&soon), 30);
+    assert_eq!(soon.retry_after(), 30);
     assert_eq!(h.sms.messages().len(), 1, "nothing sent");
     // Another phone is not held up.
     request_code(&h, OTHER_PHONE).await.expect_status(202);
@@ -405,7 +385,7 @@ async fn codes_are_sent_at_most_once_a_minute_and_five_times_an_hour(h: Harness)
     // Five sent from 0 s to 240 s: the sixth waits for the hour to pass.
     h.clock.advance(Duration::seconds(60));
     let sixth = request_code(&h, PHONE).await.expect_status(429);
-    assert_eq!(retry_after(&sixth), 3600 - 300);
+    assert_eq!(sixth.retry_after(), 3600 - 300);
     h.clock.advance(Duration::seconds(3600 - 300));
     request_code(&h, PHONE).await.expect_status(202);
     assert_eq!(
@@ -434,7 +414,7 @@ async fn codes_are_sent_at_most_once_a_minute_and_five_times_an_hour(h: Harness)
         .await
         .expect_status(429);
     assert_eq!(busy.code(), "too_many_attempts");
-    assert_eq!(retry_after(&busy), 30);
+    assert_eq!(busy.retry_after(), 30);
     h.post("/api/v1/resident/code")
         .sent_from("198.51.100.5")
         .json(&json!({ "phone": "13900009999" }))

@@ -4,11 +4,12 @@
 
 use crate::fixture::{Person, VILLAGE, case_in};
 use crate::harness::{
-    Harness, Reply, on_empty_postgres, on_empty_sqlite, on_postgres, on_sqlite, start_of_test,
+    Harness, Reply, audited, on_empty_postgres, on_empty_sqlite, on_postgres, on_sqlite,
+    start_of_test,
 };
 use chrono::Duration;
 use hezhi_app::{App, ManualClock, SignInPolicy};
-use hezhi_store::{AuditEntry, AuditFilter, Store};
+use hezhi_store::Store;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
@@ -68,27 +69,6 @@ async fn attempt(h: &Harness, name: &str, password: &str, totp: Option<&str>) ->
 
 async fn sign_in(h: &Harness, name: &str, password: &str) -> Signed {
     signed(attempt(h, name, password, None).await)
-}
-
-/// The audit entries with `action`, newest first.
-async fn audited(store: &Arc<dyn Store>, action: &str) -> Vec<AuditEntry> {
-    store
-        .search_audit(&AuditFilter {
-            action: Some(action.into()),
-            limit: 1000,
-            ..AuditFilter::default()
-        })
-        .await
-        .expect("search audit")
-}
-
-fn retry_after(reply: &Reply) -> u64 {
-    reply
-        .headers
-        .get("retry-after")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| panic!("no Retry-After: {:?}", reply.headers))
 }
 
 async fn the_cookie_authenticates_reads_and_csrf_checked_writes(h: Harness) {
@@ -339,7 +319,7 @@ async fn failed_sign_ins_lock_the_account_with_growing_waits(h: Harness) {
         .expect_status(429);
     for reply in [&right, &wrong] {
         assert_eq!(reply.code(), "sign_in_locked");
-        assert_eq!(retry_after(reply), 30);
+        assert_eq!(reply.retry_after(), 30);
         assert!(reply.is_error_body());
     }
     assert_eq!(right.json, wrong.json);
@@ -361,7 +341,7 @@ async fn failed_sign_ins_lock_the_account_with_growing_waits(h: Harness) {
     let locked = attempt(&h, "dispatcher", PASSWORD, None)
         .await
         .expect_status(429);
-    assert_eq!(retry_after(&locked), 60);
+    assert_eq!(locked.retry_after(), 60);
     h.clock.advance(Duration::seconds(59));
     attempt(&h, "dispatcher", PASSWORD, None)
         .await
@@ -388,7 +368,7 @@ async fn failed_sign_ins_lock_the_account_with_growing_waits(h: Harness) {
     let capped = attempt(&h, "dispatcher", PASSWORD, None)
         .await
         .expect_status(429);
-    assert_eq!(retry_after(&capped), 3600);
+    assert_eq!(capped.retry_after(), 3600);
 
     // The audit log names the name tried, never the password.
     let failures = audited(&h.store, "sign_in_failed").await;
@@ -432,7 +412,7 @@ async fn failed_sign_ins_are_counted_per_client_address_too(h: Harness) {
         .await
         .expect_status(429);
     assert_eq!(locked.code(), "sign_in_locked");
-    assert_eq!(retry_after(&locked), 30);
+    assert_eq!(locked.retry_after(), 30);
     // The same accounts from elsewhere are fine.
     for name in ["clerk", "dispatcher"] {
         signed(
