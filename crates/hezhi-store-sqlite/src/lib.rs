@@ -14,11 +14,11 @@ use hezhi_store::codec::{self, CaseColumns, EventColumns, GridShapeColumns};
 use hezhi_store::personal_data::{self, KeyHolder};
 use hezhi_store::{
     ApiTokenRecord, AuditEntry, AuditFilter, AuditHash, AuditHead, AuditRecord, AuditStore,
-    CaseFilter, CaseReader, CaseWriter, Category, CategoryStore, GridShape, GridShapeStore,
-    IdempotencyRecord, IdempotencyRow, KeyStore, Keyring, ListScope, MasterKey, Page, PageRequest,
-    PersonalDataKeys, Region, RegionStore, RoleAssignment, Store, StoreError, StoreResult,
-    StoredKey, Unit, UnitStore, User, UserStore, WriteOp, WriteReceipt, WriteTx, all_reports,
-    append_audit, apply_batch, reports_together,
+    CaseFilter, CaseOrder, CaseReader, CaseWriter, Category, CategoryStore, GridShape,
+    GridShapeStore, IdempotencyRecord, IdempotencyRow, KeyStore, Keyring, ListScope, MasterKey,
+    Page, PageRequest, PersonalDataKeys, Region, RegionStore, RoleAssignment, Store, StoreError,
+    StoreResult, StoredKey, Unit, UnitStore, User, UserStore, WriteOp, WriteReceipt, WriteTx,
+    all_reports, append_audit, apply_batch, reports_together,
 };
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
@@ -672,12 +672,14 @@ impl CaseReader for SqliteStore {
             }
             query.push(")");
         }
-        if let Some(after) = page.after {
+        let paged = filter.order == CaseOrder::Newest;
+        if let Some(after) = page.after.filter(|_| paged) {
             query.push(" AND id < ").push_bind(after.as_uuid());
         }
         let limit = page.limit.clamp(1, 200);
         query
-            .push(" ORDER BY id DESC LIMIT ")
+            .push(codec::case_list_order(filter.order))
+            .push(" LIMIT ")
             .push_bind(i64::from(limit) + 1);
         let rows = query
             .build()
@@ -689,7 +691,7 @@ impl CaseReader for SqliteStore {
             .await?;
         let next = if items.len() > limit as usize {
             items.truncate(limit as usize);
-            items.last().map(|c| c.id)
+            items.last().map(|c| c.id).filter(|_| paged)
         } else {
             None
         };

@@ -418,3 +418,14 @@ pub fn grid_shape_from_columns(
             .map_err(|e| corrupt(format!("shape of grid {grid}: {e}")))?,
     })
 }
+
+/// The ORDER BY of a case list, the same in both backends.
+pub fn case_list_order(order: crate::CaseOrder) -> &'static str {
+    match order {
+        crate::CaseOrder::Newest => " ORDER BY id DESC",
+        crate::CaseOrder::Queue => {
+            " ORDER BY CASE urgency WHEN 'red' THEN 0 WHEN 'orange' THEN 1 WHEN 'yellow' THEN 2 \
+             WHEN 'green' THEN 3 ELSE 4 END, due_at IS NULL, due_at, id DESC"
+        }
+    }
+}

@@ -58,6 +58,9 @@ pub const SCENARIOS: &[(&str, Scenario)] = &[
         "case_lists_filter_in_the_database_and_page_newest_first",
         |s| Box::pin(list_filters(s)),
     ),
+    ("a_queue_lists_by_urgency_then_nearest_due_time", |s| {
+        Box::pin(queue_order(s))
+    }),
     ("regions_upsert_repeatably_and_list_children", |s| {
         Box::pin(regions(s))
     }),
@@ -454,6 +457,87 @@ async fn idempotency_key_recorded_once(store: Arc<dyn Store>) {
             .expect("read")
             .is_none()
     );
+}
+
+async fn queue_order(store: Arc<dyn Store>) {
+    let region = "370826001001";
+    let lead = Unit {
+        id: UnitId::from_uuid(uuid::Uuid::from_u128(0x2601)),
+        name: "汶上县住建局".into(),
+        kind: UnitKind::Department,
+        region: code("370826"),
+        categories: vec![],
+    };
+    store.insert_unit(&lead).await.expect("unit");
+    let dispatch = |due_day| Command::Dispatch {
+        lead_unit: lead.id,
+        supporting_units: vec![],
+        due_at: at(due_day, 8),
+        note: None,
+    };
+    let ungraded = create(&store, create_op(region, "neighbour", at(15, 8))).await;
+    let made = create(&store, create_op(region, "neighbour", at(15, 9))).await;
+    let yellow = triage(&store, &made, Urgency::Yellow).await;
+    let made = create(&store, create_op(region, "neighbour", at(15, 10))).await;
+    let red = triage(&store, &made, Urgency::Red).await;
+    let red_later = run(&store, &red, dispatch(21), &dispatcher(), at(15, 11))
+        .await
+        .expect("dispatch");
+    let made = create(&store, create_op(region, "neighbour", at(15, 12))).await;
+    let red = triage(&store, &made, Urgency::Red).await;
+    let red_sooner = run(&store, &red, dispatch(20), &dispatcher(), at(15, 13))
+        .await
+        .expect("dispatch");
+    let made = create(&store, create_op(region, "neighbour", at(15, 14))).await;
+    let red_undated = triage(&store, &made, Urgency::Red).await;
+    let made = create(&store, create_op(region, "neighbour", at(15, 15))).await;
+    let orange = triage(&store, &made, Urgency::Orange).await;
+
+    let queue = CaseFilter {
+        region: Some(code(region)),
+        order: crate::CaseOrder::Queue,
+        ..CaseFilter::default()
+    };
+    let ids = |limit| {
+        let store = Arc::clone(&store);
+        let queue = queue.clone();
+        async move {
+            let page = store
+                .list_cases(&queue, &PageRequest { after: None, limit })
+                .await
+                .expect("list");
+            assert!(page.next.is_none(), "a queue has no cursor");
+            page.items.iter().map(|c| c.id).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        ids(50).await,
+        vec![
+            red_sooner.id,
+            red_later.id,
+            red_undated.id,
+            orange.id,
+            yellow.id,
+            ungraded.id
+        ],
+        "red before orange before yellow before ungraded; nearest due first, undated last"
+    );
+    assert_eq!(
+        ids(2).await,
+        vec![red_sooner.id, red_later.id],
+        "the head of the queue"
+    );
+    let cursor = store
+        .list_cases(
+            &queue,
+            &PageRequest {
+                after: Some(red_sooner.id),
+                limit: 50,
+            },
+        )
+        .await
+        .expect("list");
+    assert_eq!(cursor.items.len(), 6, "a cursor does not cut a queue");
 }
 
 async fn duplicate_tracking_code(store: Arc<dyn Store>) {

@@ -139,10 +139,23 @@ pub struct CaseFilter {
     /// The reader's scopes: only cases inside at least one of them. `None` means no scope
     /// restriction (the caller has already decided); `Some(vec![])` matches nothing.
     pub scopes: Option<Vec<ListScope>>,
+    /// How the list is ordered.
+    pub order: CaseOrder,
     /// Only cases with a party of this phone number (matched by keyed hash, never stored).
     pub party_phone: Option<Phone>,
     /// Only cases with a party of this ID number (matched by keyed hash, never stored).
     pub party_id_number: Option<IdNumber>,
+}
+
+/// The order of a case list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CaseOrder {
+    /// Newest first, paged by cursor.
+    #[default]
+    Newest,
+    /// A work queue: red, orange, yellow, green, then ungraded; within each, the nearest due
+    /// time first and cases without one last. One page only (no cursor).
+    Queue,
 }
 
 /// One scope a list is restricted to, as SQL can test it.

@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use hezhi_app::input::parse_enum;
 use hezhi_app::{App, AppError, CaseInput, WriteOutcome};
-use hezhi_app::{CaseFilter, PageRequest};
+use hezhi_app::{CaseFilter, CaseOrder, PageRequest};
 use hezhi_domain::{
     Case, CaseId, CaseState, CategoryCode, Command, CommandKind, Event, IdNumber, Party, Phone,
     RegionCode, UnitId, Urgency, ValidationError, masked_address,
@@ -173,6 +173,7 @@ pub struct ListQuery {
     overdue: Option<bool>,
     party_phone: Option<String>,
     party_id_number: Option<String>,
+    order: Option<String>,
     cursor: Option<String>,
     limit: Option<u32>,
 }
@@ -221,6 +222,11 @@ impl ListQuery {
                 .transpose()?,
             overdue_at: self.overdue.unwrap_or(false).then_some(now),
             scopes: None,
+            order: match self.order.as_deref() {
+                None | Some("newest") => CaseOrder::Newest,
+                Some("queue") => CaseOrder::Queue,
+                Some(other) => return Err(invalid("order", other)),
+            },
             party_phone: self
                 .party_phone
                 .as_deref()

@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use hezhi_app::input::parse_enum;
-use hezhi_app::{App, AppError, CaseFilter, PageRequest};
+use hezhi_app::{App, AppError, CaseFilter, CaseOrder, PageRequest};
 use hezhi_domain::{Case, CaseId, CaseState, RegionCode, Urgency, ValidationError};
 use serde::Deserialize;
 use std::sync::Arc;
@@ -26,6 +26,9 @@ pub struct ListQuery {
     urgency: String,
     #[serde(default)]
     region: String,
+    /// `newest`, or the default: the work queue (urgency, then time left).
+    #[serde(default)]
+    order: String,
     #[serde(default)]
     cursor: String,
 }
@@ -52,6 +55,11 @@ impl ListQuery {
                 "" => None,
                 r => Some(RegionCode::parse(r)?),
             },
+            order: match self.order.as_str() {
+                "newest" => CaseOrder::Newest,
+                "" | "queue" => CaseOrder::Queue,
+                other => return Err(invalid("order", other)),
+            },
             ..CaseFilter::default()
         };
         let page = PageRequest {
@@ -67,7 +75,7 @@ impl ListQuery {
     /// The query of the same filters on another page.
     fn with_cursor(&self, cursor: &str) -> String {
         format!(
-            "/cases?state={}&urgency={}&region={}&cursor={}",
+            "/cases?order=newest&state={}&urgency={}&region={}&cursor={}",
             url_encode(&self.state),
             url_encode(&self.urgency),
             url_encode(self.region.trim()),
@@ -120,8 +128,12 @@ pub async fn list(
                 }
                 body.raw("</ol>");
             }
+            let queue = query.order != "newest";
+            if queue && cases.items.len() >= PAGE_SIZE as usize {
+                body.element("p", r#"class="hint""#, page.t(Msg::QueueHead));
+            }
             body.raw(r#"<nav class="pages">"#);
-            if !query.cursor.is_empty() {
+            if !query.cursor.is_empty() && !queue {
                 body.raw(&format!(r#"<a href="{}">"#, query.with_cursor("")))
                     .text(page.t(Msg::FirstPage))
                     .raw("</a> ");
@@ -188,6 +200,17 @@ fn filter_form(page: &Page, query: &ListQuery, body: &mut Html) {
         &query.urgency,
         &urgencies,
     );
+    let newest = query.order == "newest";
+    body.raw(r#"<div class="field"><label for="f-order">"#)
+        .text(page.t(Msg::OrderLabel))
+        .raw(r#"</label><select id="f-order" name="order"><option value="queue">"#)
+        .text(page.t(Msg::OrderQueue))
+        .raw(&format!(
+            r#"</option><option value="newest"{}>"#,
+            if newest { " selected" } else { "" }
+        ))
+        .text(page.t(Msg::OrderNewest))
+        .raw("</option></select></div>");
     body.raw(r#"<div class="field"><label for="f-region">"#)
         .text(page.t(Msg::Region))
         .raw(r#"</label><input id="f-region" name="region" inputmode="numeric" maxlength="15" value=""#)
@@ -252,4 +275,37 @@ fn row(page: &Page, case: &Case, now: DateTime<Utc>, body: &mut Html) {
     .raw(": ");
     deadline(page, case, now, body);
     body.raw("</span></li>");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Lang;
+
+    #[test]
+    fn the_queue_notice_names_the_page_size() {
+        for lang in [Lang::Zh, Lang::En] {
+            assert!(
+                Msg::QueueHead.text(lang).contains(&PAGE_SIZE.to_string()),
+                "{lang:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_default_order_is_the_queue_and_a_bad_order_is_refused() {
+        let query = |order: &str| ListQuery {
+            state: String::new(),
+            urgency: String::new(),
+            region: String::new(),
+            order: order.into(),
+            cursor: String::new(),
+        };
+        assert_eq!(query("").filter().expect("ok").0.order, CaseOrder::Queue);
+        assert_eq!(
+            query("newest").filter().expect("ok").0.order,
+            CaseOrder::Newest
+        );
+        assert!(query("oldest").filter().is_err());
+    }
 }

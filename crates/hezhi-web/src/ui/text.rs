@@ -33,6 +33,10 @@ catalogue! {
     NavCases => "事件列表", "Cases";
     NavPassword => "修改密码", "Change password";
     NavIntake => "窗口受理", "Intake";
+    OrderLabel => "排序", "Order";
+    OrderQueue => "按紧急程度和剩余时间", "By urgency and time left";
+    OrderNewest => "最新登记在前", "Newest first";
+    QueueHead => "只列出队列最前面的 25 件。要看其余事件，请缩小筛选范围，或按最新登记在前翻页。", "Only the first 25 cases of the queue are listed. To see the rest, narrow the filters or page through them newest first.";
     TrackTitle => "办理进度查询", "Follow a case";
     TrackHint => "输入受理回执上的查询码和任一当事人的手机号码。", "Enter the tracking code from the receipt and the mobile number of any party.";
     TrackSubmit => "查询", "Look up";

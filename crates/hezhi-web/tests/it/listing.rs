@@ -1,4 +1,4 @@
-//! `GET /api/v1/cases`: filters, newest-first order and cursor pagination.
+//! `GET /api/v1/cases`: filters, newest-first and queue orders, and cursor pagination.
 
 use crate::fixture::{GRID, VILLAGE, case_in, leak_case, triage_body};
 use crate::harness::{CaseRef, Harness, on_postgres, on_sqlite};
@@ -84,6 +84,16 @@ async fn the_case_list_filters_and_pages_newest_first(h: Harness) {
         h.list(&fx.other_dispatcher, "").await,
         ids(&[&d]),
         "the other town sees its own"
+    );
+    assert_eq!(
+        h.list(town, "order=queue").await,
+        ids(&[&a, &b, &e, &c]),
+        "the queue: red, yellow, then ungraded newest first"
+    );
+    assert_eq!(
+        h.list(town, "order=queue&limit=1").await,
+        ids(&[&a]),
+        "the head of the queue"
     );
     assert_eq!(h.list(town, "state=dispatched").await, ids(&[&b, &a]));
     assert_eq!(h.list(town, "state=reported").await, ids(&[&e, &c]));
@@ -206,6 +216,7 @@ async fn the_case_list_filters_and_pages_newest_first(h: Harness) {
         ),
         ("unit=committee", 422, "invalid_value", Some("unit")),
         ("cursor=yesterday", 422, "invalid_value", Some("cursor")),
+        ("order=oldest", 422, "invalid_value", Some("order")),
         ("limit=0", 422, "invalid_value", Some("limit")),
         ("limit=201", 422, "invalid_value", Some("limit")),
         ("limit=-1", 400, "invalid_query", None),
