@@ -255,7 +255,7 @@ pub fn deadline(page: &Page, case: &Case, now: DateTime<Utc>, body: &mut Html) {
     }
 }
 
-fn row(page: &Page, case: &Case, now: DateTime<Utc>, body: &mut Html) {
+pub fn row(page: &Page, case: &Case, now: DateTime<Utc>, body: &mut Html) {
     body.raw(&format!(
         r#"<li><a class="case" href="/cases/{}">"#,
         case.id

@@ -1,8 +1,10 @@
 //! `POST /intake`: reports the case through `App::report_case` under the form's idempotency
 //! key (a form sent twice makes one case), and when it was settled on the spot also accepts
 //! it and resolves it at first contact; then shows the receipt (Post/Redirect/Get). A refusal
-//! shows the form again with what was entered and the reason.
+//! shows the form again with what was entered and the reason. The form's second button,
+//! "find earlier and similar cases", writes nothing and shows the form again with them.
 
+use super::intake_check;
 use super::intake_new::{self, Entered};
 use super::{Page, refused, see_other};
 use crate::error::ApiError;
@@ -146,6 +148,39 @@ pub async fn create(
         Ok(caller) => caller,
         Err(error) => return refused(&page, &error),
     };
+    if entered.get("check").is_some_and(|v| v == "1") {
+        // A check writes nothing: the form comes back, as entered, with what was found.
+        let now = app.now();
+        return match intake_check::find(&app, &caller.principal, &entered, now).await {
+            Ok(earlier) => {
+                let block = intake_check::render(&page, &earlier, now);
+                intake_new::render(
+                    &app,
+                    &page,
+                    &session,
+                    &entered,
+                    None,
+                    Some(&block),
+                    StatusCode::OK,
+                )
+                .await
+            }
+            Err(error) => {
+                let error = ApiError::from(error);
+                let message = page.error_text(&error);
+                intake_new::render(
+                    &app,
+                    &page,
+                    &session,
+                    &entered,
+                    Some(message),
+                    None,
+                    error.status,
+                )
+                .await
+            }
+        };
+    }
     // The request the idempotency key is bound to: the fields without the CSRF token, which
     // a retry from a new page would change.
     let body: Vec<u8> = fields
@@ -162,7 +197,7 @@ pub async fn create(
                 StatusCode::UNPROCESSABLE_ENTITY
             };
             let message = page.error_text(&error);
-            intake_new::render(&app, &page, &session, &entered, Some(message), status).await
+            intake_new::render(&app, &page, &session, &entered, Some(message), None, status).await
         }
     }
 }

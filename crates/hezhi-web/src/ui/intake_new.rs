@@ -22,7 +22,16 @@ pub async fn show(State(app): State<Arc<App>>, page: Page) -> Response {
         Ok(session) => session.clone(),
         Err(response) => return *response,
     };
-    render(&app, &page, &session, &Entered::new(), None, StatusCode::OK).await
+    render(
+        &app,
+        &page,
+        &session,
+        &Entered::new(),
+        None,
+        None,
+        StatusCode::OK,
+    )
+    .await
 }
 
 fn random_key() -> String {
@@ -33,13 +42,15 @@ fn random_key() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The form, filled with `entered`, with `error` above it.
+/// The form, filled with `entered`, with `error` and then `earlier` (the earlier and similar
+/// cases of a check) above it.
 pub async fn render(
     app: &App,
     page: &Page,
     session: &Session,
     entered: &Entered,
     error: Option<String>,
+    earlier: Option<&Html>,
     status: StatusCode,
 ) -> Response {
     let value = |name: &str| entered.get(name).map(String::as_str).unwrap_or_default();
@@ -47,6 +58,9 @@ pub async fn render(
     let mut body = Html::new();
     if let Some(error) = &error {
         body.raw(&page.error_block(error));
+    }
+    if let Some(earlier) = earlier {
+        body.raw(earlier.as_str());
     }
     body.element("p", r#"class="hint""#, page.t(Msg::IntakeHint));
     body.raw(r#"<form method="post" action="/intake" class="stack intake">"#)
@@ -224,9 +238,12 @@ pub async fn render(
         r#"maxlength="2000""#,
     );
 
-    body.raw(r#"<button type="submit">"#)
+    // Register comes first: Enter in a field presses the form's first button.
+    body.raw(r#"<p class="actions"><button type="submit">"#)
         .text(page.t(Msg::IntakeSubmit))
-        .raw("</button></form>");
+        .raw(r#"</button> <button type="submit" name="check" value="1" formnovalidate class="secondary">"#)
+        .text(page.t(Msg::IntakeCheck))
+        .raw("</button></p></form>");
     page.render(status, page.t(Msg::IntakeTitle), &body)
 }
 

@@ -7,6 +7,7 @@ mod case_list;
 mod case_receipt;
 mod case_show;
 mod html;
+mod intake_check;
 mod intake_create;
 mod intake_new;
 mod password_edit;

@@ -60,6 +60,12 @@ catalogue! {
     IntakeFirstContact => "当场化解（首问办结）", "Settled on the spot (first contact)";
     IntakeFirstContactNote => "化解情况", "How it was settled";
     IntakeSubmit => "登记", "Register";
+    IntakeCheck => "查找以往和相似事件", "Find earlier and similar cases";
+    EarlierTitle => "以往和相似事件", "Earlier and similar cases";
+    EarlierOfParty => "该当事人的以往事件", "This person's earlier cases";
+    EarlierNearby => "近 7 天同一地点的同类事件", "Same category, same place, last 7 days";
+    EarlierNone => "没有找到以往或相似事件。", "No earlier or similar cases found.";
+    EarlierHint => "若是同一件事，请打开原事件继续办理，不要重复登记。", "If it is the same matter, open the earlier case and carry on there instead of registering it again.";
     ReceiptTitle => "受理回执", "Receipt";
     ReceiptNumber => "事件编号", "Case number";
     ReceiptTrackingCode => "查询码", "Tracking code";

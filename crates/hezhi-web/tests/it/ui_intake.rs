@@ -147,6 +147,108 @@ async fn a_bad_field_keeps_what_was_entered_and_a_settled_matter_is_resolved(h: 
     assert_eq!(h.counts().await.0, cases);
 }
 
+async fn a_check_before_registering_finds_the_partys_earlier_and_similar_cases(h: Harness) {
+    let fx = &h.fx;
+    let clerk = sign_in(&h, &fx.clerk).await;
+    let html = page(&h, &clerk, "/intake").await.expect_status(200).text();
+    assert!(
+        html.find(r#"<button type="submit">"#) < html.find(r#"name="check""#),
+        "Enter presses register, the first button"
+    );
+    let token = csrf_field(&html);
+    let base = |key: &'static str, phone: &'static str, id: &'static str| {
+        vec![
+            ("csrf_token", token.clone()),
+            ("idempotency_key", key.to_owned()),
+            ("category", "dispute/neighbour".to_owned()),
+            ("region", crate::fixture::GRID.to_owned()),
+            ("title", "楼上漏水".to_owned()),
+            ("description", "楼上漏水，天花板受损。".to_owned()),
+            ("applicant_name", "孙某某".to_owned()),
+            ("applicant_phone", phone.to_owned()),
+            ("applicant_id_number", id.to_owned()),
+        ]
+    };
+    let send = |fields: Vec<(&'static str, String)>| {
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        let body = form(&fields);
+        let h = &h;
+        let clerk = &clerk;
+        async move {
+            h.post("/intake")
+                .cookie(&clerk.session)
+                .raw(Some(FORM), body)
+                .send()
+                .await
+        }
+    };
+    let checked = |mut fields: Vec<(&'static str, String)>| {
+        fields.push(("check", "1".to_owned()));
+        send(fields)
+    };
+
+    let (cases_before, _) = h.counts().await;
+    let nothing = checked(base("k-check-0", "13700001111", ""))
+        .await
+        .expect_status(200)
+        .text();
+    assert!(nothing.contains("没有找到以往或相似事件"), "{nothing}");
+    assert!(nothing.contains(r#"value="k-check-0""#), "the key is kept");
+    assert_eq!(h.counts().await.0, cases_before, "a check writes nothing");
+
+    send(base("k-check-1", "13700001111", "370811198507071231"))
+        .await
+        .expect_status(303);
+    // The same person by phone, on another matter somewhere else: the earlier case is hers.
+    let mut elsewhere = base("k-check-2", "13700001111", "");
+    elsewhere[2].1 = "consultation/legal".to_owned();
+    elsewhere[3].1 = crate::fixture::VILLAGE.to_owned();
+    let found = checked(elsewhere).await.expect_status(200).text();
+    assert!(found.contains("该当事人的以往事件"), "{found}");
+    assert!(!found.contains("近 7 天同一地点的同类事件"), "{found}");
+    assert!(found.contains("楼上漏水"), "{found}");
+    // By ID number alone.
+    let by_id = checked(base("k-check-3", "", "370811198507071231"))
+        .await
+        .expect_status(200)
+        .text();
+    assert!(by_id.contains("该当事人的以往事件"), "{by_id}");
+    // Another person, the same category at the same place: a similar case.
+    let nearby = checked(base("k-check-4", "13700002222", ""))
+        .await
+        .expect_status(200)
+        .text();
+    assert!(!nearby.contains("该当事人的以往事件"), "{nearby}");
+    assert!(nearby.contains("近 7 天同一地点的同类事件"), "{nearby}");
+    assert_eq!(h.counts().await.0, cases_before + 1);
+
+    // A dispatcher of another town checks the same phone: nothing of this town shows.
+    let mut theirs = base("k-check-5", "13700001111", "");
+    theirs[3].1 = crate::fixture::OTHER_VILLAGE.to_owned();
+    let outside = check_anew(&h, &fx.other_dispatcher, theirs).await;
+    assert!(outside.contains("没有找到以往或相似事件"), "{outside}");
+    // A week later the same place and category is no longer "recent"; the party still is.
+    h.clock.advance(chrono::Duration::days(8));
+    let later = check_anew(&h, &fx.clerk, base("k-check-6", "13700002222", "")).await;
+    assert!(later.contains("没有找到以往或相似事件"), "{later}");
+    let party = check_anew(&h, &fx.clerk, base("k-check-7", "13700001111", "")).await;
+    assert!(party.contains("该当事人的以往事件"), "{party}");
+}
+
+/// Signs `who` in afresh and sends `fields` as a check, with the new session's form token.
+async fn check_anew(
+    h: &Harness,
+    who: &crate::fixture::Person,
+    mut fields: Vec<(&'static str, String)>,
+) -> String {
+    let browser = sign_in(h, who).await;
+    let html = page(h, &browser, "/intake").await.expect_status(200).text();
+    fields[0].1 = csrf_field(&html);
+    fields.push(("check", "1".to_owned()));
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    submit(h, &browser, &fields).await.expect_status(200).text()
+}
+
 async fn the_resident_follows_the_case_from_the_receipt_on_the_tracking_page(h: Harness) {
     let fx = &h.fx;
     let reply = h
@@ -224,4 +326,14 @@ async fn a_bad_field_keeps_what_was_entered_and_a_settled_matter_is_resolved_on_
 #[tokio::test]
 async fn a_bad_field_keeps_what_was_entered_and_a_settled_matter_is_resolved_on_postgres() {
     on_postgres(a_bad_field_keeps_what_was_entered_and_a_settled_matter_is_resolved).await;
+}
+
+#[tokio::test]
+async fn a_check_before_registering_finds_the_partys_earlier_and_similar_cases_on_sqlite() {
+    on_sqlite(a_check_before_registering_finds_the_partys_earlier_and_similar_cases).await;
+}
+
+#[tokio::test]
+async fn a_check_before_registering_finds_the_partys_earlier_and_similar_cases_on_postgres() {
+    on_postgres(a_check_before_registering_finds_the_partys_earlier_and_similar_cases).await;
 }
