@@ -356,7 +356,7 @@ impl WriteTx for Tx<'_> {
     async fn update_case(&mut self, c: &CaseColumns, expected_version: u32) -> StoreResult<bool> {
         let updated = sqlx::query(
             "UPDATE cases SET state = $1, kind = $2, category = $3, urgency = $4,
-                due_at = $5, version = $6, updated_at = $7, data = $8::jsonb
+                due_at = $5, version = $6, updated_at = $7, data = $8::jsonb, attention = $12
              WHERE county = $9 AND id = $10 AND version = $11",
         )
         .bind(&c.state)
@@ -370,6 +370,7 @@ impl WriteTx for Tx<'_> {
         .bind(&c.county)
         .bind(c.id)
         .bind(i64::from(expected_version))
+        .bind(c.attention)
         .execute(&mut *self.0)
         .await
         .map_err(db_error)?;
@@ -617,7 +618,7 @@ fn push_update_audit_heads(query: &mut QueryBuilder<Postgres>, heads: &[AuditHea
 fn push_insert_cases(query: &mut QueryBuilder<Postgres>, cases: &[CaseColumns]) {
     query.push(
         "INSERT INTO cases (county, id, number, tracking_code, state, kind, category,
-            region, urgency, reported_by, due_at, version, reported_at, updated_at, data) ",
+            region, urgency, reported_by, due_at, attention, version, reported_at, updated_at, data) ",
     );
     query.push_values(cases, |mut row, c| {
         row.push_bind(&c.county)
@@ -631,6 +632,7 @@ fn push_insert_cases(query: &mut QueryBuilder<Postgres>, cases: &[CaseColumns]) 
             .push_bind(&c.urgency)
             .push_bind(c.reported_by)
             .push_bind(c.due_at.map(ms))
+            .push_bind(c.attention)
             .push_bind(c.version)
             .push_bind(ms(c.reported_at))
             .push_bind(ms(c.updated_at))
@@ -925,6 +927,11 @@ impl CaseReader for PostgresStore {
                 .push(" AND hash = ")
                 .push_bind(hash)
                 .push(")");
+        }
+        if let Some(attention) = filter.attention {
+            query
+                .push(" AND attention = ")
+                .push_bind(attention.as_str());
         }
         if let Some(now) = filter.overdue_at {
             query

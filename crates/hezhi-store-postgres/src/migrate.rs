@@ -33,6 +33,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0007_resident_sign_in",
         include_str!("../migrations/0007_resident_sign_in.sql"),
     ),
+    (
+        "0008_case_attention",
+        include_str!("../migrations/0008_case_attention.sql"),
+    ),
 ];
 
 /// First key of the advisory lock that serialises migrations; the second is the schema, so

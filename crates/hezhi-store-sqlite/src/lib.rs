@@ -216,7 +216,7 @@ impl WriteTx for Tx<'_> {
         for chunk in cases.chunks(ROWS_PER_INSERT) {
             let mut query = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO cases (county, id, number, tracking_code, state, kind, category,
-                    region, urgency, reported_by, due_at, version, reported_at, updated_at, data) ",
+                    region, urgency, reported_by, due_at, attention, version, reported_at, updated_at, data) ",
             );
             query.push_values(chunk, |mut row, c| {
                 row.push_bind(&c.county)
@@ -230,6 +230,7 @@ impl WriteTx for Tx<'_> {
                     .push_bind(&c.urgency)
                     .push_bind(c.reported_by)
                     .push_bind(c.due_at.map(ms))
+                    .push_bind(c.attention)
                     .push_bind(c.version)
                     .push_bind(ms(c.reported_at))
                     .push_bind(ms(c.updated_at))
@@ -247,7 +248,7 @@ impl WriteTx for Tx<'_> {
     async fn update_case(&mut self, c: &CaseColumns, expected_version: u32) -> StoreResult<bool> {
         let updated = sqlx::query(
             "UPDATE cases SET state = $1, kind = $2, category = $3, urgency = $4,
-                due_at = $5, version = $6, updated_at = $7, data = $8
+                due_at = $5, version = $6, updated_at = $7, data = $8, attention = $12
              WHERE county = $9 AND id = $10 AND version = $11",
         )
         .bind(&c.state)
@@ -261,6 +262,7 @@ impl WriteTx for Tx<'_> {
         .bind(&c.county)
         .bind(c.id)
         .bind(i64::from(expected_version))
+        .bind(c.attention)
         .execute(&mut *self.0)
         .await
         .map_err(db_error)?;
@@ -660,6 +662,11 @@ impl CaseReader for SqliteStore {
                 .push(" AND hash = ")
                 .push_bind(hash)
                 .push(")");
+        }
+        if let Some(attention) = filter.attention {
+            query
+                .push(" AND attention = ")
+                .push_bind(attention.as_str());
         }
         if let Some(now) = filter.overdue_at {
             query

@@ -33,6 +33,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0007_resident_sign_in",
         include_str!("../migrations/0007_resident_sign_in.sql"),
     ),
+    (
+        "0008_case_attention",
+        include_str!("../migrations/0008_case_attention.sql"),
+    ),
 ];
 
 pub async fn run(pool: &SqlitePool) -> StoreResult<()> {
@@ -68,4 +72,71 @@ pub async fn run(pool: &SqlitePool) -> StoreResult<()> {
         tx.commit().await.map_err(db)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MIGRATIONS;
+    use sqlx::sqlite::SqlitePoolOptions;
+
+    /// A file from before `0008_case_attention` gets the column filled from each case's data.
+    #[tokio::test]
+    async fn the_attention_column_is_filled_for_cases_written_before_it() {
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect("sqlite::memory:")
+            .await
+            .expect("memory database");
+        let (last, earlier) = MIGRATIONS.split_last().expect("migrations");
+        assert_eq!(last.0, "0008_case_attention");
+        for (_, sql) in earlier {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(*sql))
+                .execute(&pool)
+                .await
+                .expect("earlier migration");
+        }
+        for (id, state, data) in [
+            (
+                1u8,
+                "in_progress",
+                r#"{"pending_extension":{"until":"x"},"returned_count":1}"#,
+            ),
+            (2, "triaged", r#"{"returned_count":2}"#),
+            (3, "triaged", r#"{"returned_count":0}"#),
+            (4, "dispatched", r#"{"returned_count":1}"#),
+        ] {
+            sqlx::query(
+                "INSERT INTO cases (county, id, number, tracking_code, state, kind, category,
+                    region, reported_by, version, reported_at, updated_at, data)
+                 VALUES ('370811', $1, $2, $3, $4, 'dispute', 'neighbour', '370811002001',
+                    x'00', 1, 0, 0, $5)",
+            )
+            .bind(vec![id])
+            .bind(format!("370811-2026-00000{id}"))
+            .bind(format!("code{id}"))
+            .bind(state)
+            .bind(data)
+            .execute(&pool)
+            .await
+            .expect("case row");
+        }
+        sqlx::raw_sql(sqlx::AssertSqlSafe(last.1))
+            .execute(&pool)
+            .await
+            .expect("0008");
+        let attention: Vec<Option<String>> =
+            sqlx::query_scalar("SELECT attention FROM cases ORDER BY id")
+                .fetch_all(&pool)
+                .await
+                .expect("read");
+        assert_eq!(
+            attention,
+            vec![
+                Some("extension".into()),
+                Some("returned".into()),
+                None,
+                None
+            ]
+        );
+    }
 }

@@ -178,6 +178,8 @@ pub struct CaseColumns {
     pub urgency: Option<String>,
     pub reported_by: uuid::Uuid,
     pub due_at: Option<DateTime<Utc>>,
+    /// What the case waits on the centre for (`crate::Attention`), if anything.
+    pub attention: Option<&'static str>,
     pub version: i64,
     pub reported_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -213,6 +215,7 @@ impl CaseColumns {
             urgency: case.urgency.as_ref().map(enum_name),
             reported_by: case.reported_by.as_uuid(),
             due_at: case.due_at,
+            attention: crate::Attention::of(case).map(crate::Attention::as_str),
             version: i64::from(case.version),
             reported_at: case.reported_at,
             updated_at: case.updated_at,

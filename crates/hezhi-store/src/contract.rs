@@ -6,9 +6,9 @@
 pub mod tamper;
 
 use crate::{
-    ApiTokenRecord, CaseFilter, Category, GridShape, IdempotencyKey, ListScope, PageRequest,
-    Region, RoleAssignment, SendLimits, SessionRecord, Store, StoreError, ThrottleKey, Unit, User,
-    WriteOp,
+    ApiTokenRecord, Attention, CaseFilter, Category, GridShape, IdempotencyKey, ListScope,
+    PageRequest, Region, RoleAssignment, SendLimits, SessionRecord, Store, StoreError, ThrottleKey,
+    Unit, User, WriteOp,
 };
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use hezhi_domain::{
@@ -57,6 +57,10 @@ pub const SCENARIOS: &[(&str, Scenario)] = &[
     (
         "case_lists_filter_in_the_database_and_page_newest_first",
         |s| Box::pin(list_filters(s)),
+    ),
+    (
+        "returned_cases_and_extension_requests_are_listed_until_decided",
+        |s| Box::pin(attention_lists(s)),
     ),
     ("a_queue_lists_by_urgency_then_nearest_due_time", |s| {
         Box::pin(queue_order(s))
@@ -457,6 +461,115 @@ async fn idempotency_key_recorded_once(store: Arc<dyn Store>) {
             .expect("read")
             .is_none()
     );
+}
+
+async fn attention_lists(store: Arc<dyn Store>) {
+    let region = "370827001001";
+    let lead = Unit {
+        id: UnitId::from_uuid(uuid::Uuid::from_u128(0x2701)),
+        name: "鱼台县人社局".into(),
+        kind: UnitKind::Department,
+        region: code("370827"),
+        categories: vec![],
+    };
+    store.insert_unit(&lead).await.expect("unit");
+    let handler = Actor {
+        user: UserId::from_uuid(uuid::Uuid::from_u128(0x2702)),
+        role: Role::UnitHandler,
+        region: Some(code("370827")),
+        unit: Some(lead.id),
+    };
+    let listed = |attention| {
+        let store = Arc::clone(&store);
+        async move {
+            let filter = CaseFilter {
+                region: Some(code(region)),
+                attention: Some(attention),
+                ..CaseFilter::default()
+            };
+            store
+                .list_cases(
+                    &filter,
+                    &PageRequest {
+                        after: None,
+                        limit: 50,
+                    },
+                )
+                .await
+                .expect("list")
+                .items
+                .iter()
+                .map(|c| c.id)
+                .collect::<Vec<_>>()
+        }
+    };
+    let dispatch = Command::Dispatch {
+        lead_unit: lead.id,
+        supporting_units: vec![],
+        due_at: at(25, 8),
+        note: None,
+    };
+    let made = create(&store, create_op(region, "labour", at(20, 8))).await;
+    let triaged = triage(&store, &made, Urgency::Orange).await;
+    assert!(
+        listed(Attention::Returned).await.is_empty(),
+        "never returned"
+    );
+    let dispatched = run(&store, &triaged, dispatch.clone(), &dispatcher(), at(20, 9))
+        .await
+        .expect("dispatch");
+    let returned = run(
+        &store,
+        &dispatched,
+        Command::Return {
+            reason: "不属于本单位职责".into(),
+        },
+        &handler,
+        at(20, 10),
+    )
+    .await
+    .expect("return");
+    assert_eq!(listed(Attention::Returned).await, vec![made.id]);
+    assert!(listed(Attention::Extension).await.is_empty());
+    let again = run(&store, &returned, dispatch, &dispatcher(), at(20, 11))
+        .await
+        .expect("dispatch again");
+    assert!(
+        listed(Attention::Returned).await.is_empty(),
+        "dispatched again, it waits on nobody at the centre"
+    );
+    let acknowledged = run(
+        &store,
+        &again,
+        Command::Acknowledge { note: None },
+        &handler,
+        at(20, 12),
+    )
+    .await
+    .expect("acknowledge");
+    let asked = run(
+        &store,
+        &acknowledged,
+        Command::RequestExtension {
+            until: at(28, 8),
+            reason: "需等待劳动仲裁结果".into(),
+        },
+        &handler,
+        at(21, 8),
+    )
+    .await
+    .expect("request extension");
+    assert_eq!(listed(Attention::Extension).await, vec![made.id]);
+    run(
+        &store,
+        &asked,
+        Command::ApproveExtension { note: None },
+        &dispatcher(),
+        at(21, 9),
+    )
+    .await
+    .expect("approve");
+    assert!(listed(Attention::Extension).await.is_empty(), "decided");
 }
 
 async fn queue_order(store: Arc<dyn Store>) {

@@ -139,12 +139,50 @@ pub struct CaseFilter {
     /// The reader's scopes: only cases inside at least one of them. `None` means no scope
     /// restriction (the caller has already decided); `Some(vec![])` matches nothing.
     pub scopes: Option<Vec<ListScope>>,
+    /// Only cases waiting on the centre for this.
+    pub attention: Option<Attention>,
     /// How the list is ordered.
     pub order: CaseOrder,
     /// Only cases with a party of this phone number (matched by keyed hash, never stored).
     pub party_phone: Option<Phone>,
     /// Only cases with a party of this ID number (matched by keyed hash, never stored).
     pub party_id_number: Option<IdNumber>,
+}
+
+/// What a case waits on the centre for, kept in its own column so that the dispatcher's
+/// lists of returned cases and of extension requests are read by index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attention {
+    /// A unit returned it with a reason; it waits to be dispatched again.
+    Returned,
+    /// The lead unit asked for more time; the request waits for a decision.
+    Extension,
+}
+
+impl Attention {
+    /// What `case` waits on the centre for, if anything.
+    pub fn of(case: &hezhi_domain::Case) -> Option<Attention> {
+        if case.pending_extension.is_some() {
+            Some(Attention::Extension)
+        } else if case.state == hezhi_domain::CaseState::Triaged && case.returned_count > 0 {
+            Some(Attention::Returned)
+        } else {
+            None
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Attention::Returned => "returned",
+            Attention::Extension => "extension",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Attention> {
+        [Attention::Returned, Attention::Extension]
+            .into_iter()
+            .find(|a| a.as_str() == text)
+    }
 }
 
 /// The order of a case list.

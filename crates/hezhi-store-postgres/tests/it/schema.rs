@@ -217,3 +217,67 @@ async fn regions_load_in_chunks_and_rename_in_place() {
     })
     .await;
 }
+
+/// Cases written before `0008_case_attention` get the column filled from their data: the
+/// migration's backfill, run again over rows whose column was cleared.
+#[tokio::test]
+async fn the_attention_column_is_filled_for_cases_written_before_it() {
+    with_fresh_store(|store| async move {
+        let (name, sql) = hezhi_store_postgres::MIGRATIONS
+            .iter()
+            .find(|(name, _)| *name == "0008_case_attention")
+            .expect("migration");
+        let backfill = sql
+            .split(';')
+            .find(|statement| statement.trim_start().starts_with("UPDATE cases"))
+            .unwrap_or_else(|| panic!("{name} fills the column"));
+        for (id, state, data) in [
+            (
+                1u128,
+                "in_progress",
+                r#"{"pending_extension":{"until":"x"},"returned_count":1}"#,
+            ),
+            (2, "triaged", r#"{"returned_count":2}"#),
+            (3, "triaged", r#"{"returned_count":0}"#),
+            (
+                4,
+                "dispatched",
+                r#"{"returned_count":1,"pending_extension":null}"#,
+            ),
+        ] {
+            sqlx::query(
+                "INSERT INTO cases (county, id, number, tracking_code, state, kind, category,
+                    region, reported_by, version, reported_at, updated_at, data)
+                 VALUES ('370811', $1, $2, $3, $4, 'dispute', 'neighbour', '370811002001',
+                    gen_random_uuid(), 1, now(), now(), $5::jsonb)",
+            )
+            .bind(uuid::Uuid::from_u128(id))
+            .bind(format!("370811-2026-00000{id}"))
+            .bind(format!("code{id}"))
+            .bind(state)
+            .bind(data)
+            .execute(store.pool())
+            .await
+            .expect("case row");
+        }
+        sqlx::raw_sql(sqlx::AssertSqlSafe(backfill.to_owned()))
+            .execute(store.pool())
+            .await
+            .expect("backfill");
+        let attention: Vec<Option<String>> =
+            sqlx::query_scalar("SELECT attention FROM cases ORDER BY id")
+                .fetch_all(store.pool())
+                .await
+                .expect("read");
+        assert_eq!(
+            attention,
+            vec![
+                Some("extension".into()),
+                Some("returned".into()),
+                None,
+                None
+            ]
+        );
+    })
+    .await;
+}

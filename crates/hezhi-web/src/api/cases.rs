@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use hezhi_app::input::parse_enum;
 use hezhi_app::{App, AppError, CaseInput, WriteOutcome};
-use hezhi_app::{CaseFilter, CaseOrder, PageRequest};
+use hezhi_app::{Attention, CaseFilter, CaseOrder, PageRequest};
 use hezhi_domain::{
     Case, CaseId, CaseState, CategoryCode, Command, CommandKind, Event, IdNumber, Party, Phone,
     RegionCode, UnitId, Urgency, ValidationError, masked_address,
@@ -173,6 +173,7 @@ pub struct ListQuery {
     overdue: Option<bool>,
     party_phone: Option<String>,
     party_id_number: Option<String>,
+    attention: Option<String>,
     order: Option<String>,
     cursor: Option<String>,
     limit: Option<u32>,
@@ -222,6 +223,11 @@ impl ListQuery {
                 .transpose()?,
             overdue_at: self.overdue.unwrap_or(false).then_some(now),
             scopes: None,
+            attention: self
+                .attention
+                .as_deref()
+                .map(|a| Attention::parse(a).ok_or_else(|| invalid("attention", a)))
+                .transpose()?,
             order: match self.order.as_deref() {
                 None | Some("newest") => CaseOrder::Newest,
                 Some("queue") => CaseOrder::Queue,

@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use hezhi_app::input::parse_enum;
-use hezhi_app::{App, AppError, CaseFilter, CaseOrder, PageRequest};
+use hezhi_app::{App, AppError, Attention, CaseFilter, CaseOrder, PageRequest};
 use hezhi_domain::{Case, CaseId, CaseState, RegionCode, Urgency, ValidationError};
 use serde::Deserialize;
 use std::sync::Arc;
@@ -29,6 +29,9 @@ pub struct ListQuery {
     /// `newest`, or the default: the work queue (urgency, then time left).
     #[serde(default)]
     order: String,
+    /// `returned` or `extension`: one of the lists of cases waiting on the centre.
+    #[serde(default)]
+    attention: String,
     #[serde(default)]
     cursor: String,
 }
@@ -55,6 +58,10 @@ impl ListQuery {
                 "" => None,
                 r => Some(RegionCode::parse(r)?),
             },
+            attention: match self.attention.as_str() {
+                "" => None,
+                a => Some(Attention::parse(a).ok_or_else(|| invalid("attention", a))?),
+            },
             order: match self.order.as_str() {
                 "newest" => CaseOrder::Newest,
                 "" | "queue" => CaseOrder::Queue,
@@ -75,7 +82,8 @@ impl ListQuery {
     /// The query of the same filters on another page.
     fn with_cursor(&self, cursor: &str) -> String {
         format!(
-            "/cases?order=newest&state={}&urgency={}&region={}&cursor={}",
+            "/cases?order=newest&attention={}&state={}&urgency={}&region={}&cursor={}",
+            url_encode(&self.attention),
             url_encode(&self.state),
             url_encode(&self.urgency),
             url_encode(self.region.trim()),
@@ -181,8 +189,41 @@ fn select(
     body.raw("</select></div>");
 }
 
+/// The lists a dispatcher switches between: the whole queue, the cases units returned, and
+/// the extension requests waiting for a decision.
+fn views(page: &Page, query: &ListQuery, body: &mut Html) {
+    body.raw(r#"<nav class="views" aria-label=""#)
+        .text(page.t(Msg::ViewsLabel))
+        .raw(r#""><ul>"#);
+    for (attention, label) in [
+        ("", Msg::ViewAll),
+        ("returned", Msg::ViewReturned),
+        ("extension", Msg::ViewExtension),
+    ] {
+        let current = if query.attention == attention {
+            r#" aria-current="page""#
+        } else {
+            ""
+        };
+        let href = match attention {
+            "" => "/cases".to_owned(),
+            a => format!("/cases?attention={a}"),
+        };
+        body.raw(&format!(r#"<li><a href="{href}"{current}>"#))
+            .text(page.t(label))
+            .raw("</a></li>");
+    }
+    body.raw("</ul></nav>");
+}
+
 fn filter_form(page: &Page, query: &ListQuery, body: &mut Html) {
+    views(page, query, body);
     body.raw(r#"<form method="get" action="/cases" class="filters">"#);
+    if !query.attention.is_empty() {
+        body.raw(r#"<input type="hidden" name="attention" value=""#)
+            .text(&query.attention)
+            .raw(r#"">"#);
+    }
     let states: Vec<(&str, &str)> = CaseState::ALL
         .iter()
         .map(|s| (s.as_str(), page.t(text::state(*s))))
@@ -299,6 +340,7 @@ mod tests {
             urgency: String::new(),
             region: String::new(),
             order: order.into(),
+            attention: String::new(),
             cursor: String::new(),
         };
         assert_eq!(query("").filter().expect("ok").0.order, CaseOrder::Queue);

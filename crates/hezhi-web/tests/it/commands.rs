@@ -180,6 +180,24 @@ async fn a_returned_case_is_dispatched_again_to_another_unit(h: Harness) {
         )
         .await;
     assert_eq!(state, "triaged");
+    assert_eq!(
+        h.list(&fx.dispatcher, "attention=returned").await,
+        vec![case.id.clone()],
+        "the dispatcher's list of returned cases"
+    );
+    let returned_page = crate::ui::page(
+        &h,
+        &crate::ui::sign_in(&h, &fx.dispatcher).await,
+        "/cases?attention=returned",
+    )
+    .await
+    .expect_status(200)
+    .text();
+    assert!(
+        returned_page.contains(r#"<a href="/cases?attention=returned" aria-current="page">"#),
+        "{returned_page}"
+    );
+    assert!(returned_page.contains(&case.id), "{returned_page}");
     let view = h.show(&fx.dispatcher, &case).await;
     assert_eq!(view["returned_count"], 1);
     assert!(view.get("assignment").is_none());
@@ -194,6 +212,11 @@ async fn a_returned_case_is_dispatched_again_to_another_unit(h: Harness) {
         )
         .await;
     assert_eq!(state, "dispatched");
+    assert!(
+        h.list(&fx.dispatcher, "attention=returned")
+            .await
+            .is_empty()
+    );
     let gone = h
         .get(format!("/api/v1/cases/{}", case.id))
         .by(&fx.department_handler)
@@ -348,6 +371,11 @@ async fn extensions_are_requested_then_approved_or_refused(h: Harness) {
     .await;
     let view = h.show(&fx.dispatcher, &case).await;
     assert_eq!(time(&view["pending_extension"]["until"]), until);
+    assert_eq!(
+        h.list(&fx.dispatcher, "attention=extension").await,
+        vec![case.id.clone()],
+        "the dispatcher's list of extension requests"
+    );
     let again = h
         .command(
             &fx.committee_handler,
@@ -378,6 +406,11 @@ async fn extensions_are_requested_then_approved_or_refused(h: Harness) {
     let view = h.show(&fx.dispatcher, &case).await;
     assert_eq!(time(&view["due_at"]), until);
     assert_eq!(time(&view["assignment"]["due_at"]), until);
+    assert!(
+        h.list(&fx.dispatcher, "attention=extension")
+            .await
+            .is_empty()
+    );
     assert_eq!(view["extensions_granted"], 1);
     assert!(view.get("pending_extension").is_none());
     let nothing_pending = h

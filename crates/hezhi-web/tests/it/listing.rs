@@ -217,6 +217,7 @@ async fn the_case_list_filters_and_pages_newest_first(h: Harness) {
         ("unit=committee", 422, "invalid_value", Some("unit")),
         ("cursor=yesterday", 422, "invalid_value", Some("cursor")),
         ("order=oldest", 422, "invalid_value", Some("order")),
+        ("attention=later", 422, "invalid_value", Some("attention")),
         ("limit=0", 422, "invalid_value", Some("limit")),
         ("limit=201", 422, "invalid_value", Some("limit")),
         ("limit=-1", 400, "invalid_query", None),
