@@ -310,10 +310,18 @@ pub fn row(page: &Page, case: &Case, now: DateTime<Utc>, body: &mut Html) {
         page.t(text::urgency(case.urgency)),
     )
     .raw(" ")
-    .element("span", r#"class="state""#, page.t(text::state(case.state)))
-    .raw(r#"<span class="due">"#)
-    .text(page.t(Msg::Due))
-    .raw(": ");
+    .element("span", r#"class="state""#, page.t(text::state(case.state)));
+    if let Some(attention) = Attention::of(case) {
+        let (class, label) = match attention {
+            Attention::Returned => ("returned", Msg::BadgeReturned),
+            Attention::Extension => ("extension", Msg::BadgeExtension),
+        };
+        body.raw(" ")
+            .element("span", &format!(r#"class="badge {class}""#), page.t(label));
+    }
+    body.raw(r#"<span class="due">"#)
+        .text(page.t(Msg::Due))
+        .raw(": ");
     deadline(page, case, now, body);
     body.raw("</span></li>");
 }

@@ -38,6 +38,8 @@ catalogue! {
     ViewAll => "全部事件", "All cases";
     ViewReturned => "被退回待重新派遣", "Returned, to dispatch again";
     ViewExtension => "延期申请待审批", "Extension requests";
+    BadgeReturned => "被退回", "Returned";
+    BadgeExtension => "申请延期", "Extension requested";
     OrderQueue => "按紧急程度和剩余时间", "By urgency and time left";
     OrderNewest => "最新登记在前", "Newest first";
     QueueHead => "只列出队列最前面的 25 件。要看其余事件，请缩小筛选范围，或按最新登记在前翻页。", "Only the first 25 cases of the queue are listed. To see the rest, narrow the filters or page through them newest first.";

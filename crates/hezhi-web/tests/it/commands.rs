@@ -198,6 +198,10 @@ async fn a_returned_case_is_dispatched_again_to_another_unit(h: Harness) {
         "{returned_page}"
     );
     assert!(returned_page.contains(&case.id), "{returned_page}");
+    assert!(
+        returned_page.contains(r#"<span class="badge returned">被退回</span>"#),
+        "{returned_page}"
+    );
     let view = h.show(&fx.dispatcher, &case).await;
     assert_eq!(view["returned_count"], 1);
     assert!(view.get("assignment").is_none());
