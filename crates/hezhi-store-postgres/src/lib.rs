@@ -934,9 +934,10 @@ impl CaseReader for PostgresStore {
                 .push_bind(attention.as_str());
         }
         if let Some(now) = filter.overdue_at {
+            query.push(" AND due_at < ").push_bind(ms(now));
+        }
+        if filter.open_only || filter.overdue_at.is_some() {
             query
-                .push(" AND due_at < ")
-                .push_bind(ms(now))
                 .push(" AND state IN (")
                 .push(open_states_sql())
                 .push(")");

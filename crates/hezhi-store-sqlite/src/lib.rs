@@ -669,10 +669,10 @@ impl CaseReader for SqliteStore {
                 .push_bind(attention.as_str());
         }
         if let Some(now) = filter.overdue_at {
-            query
-                .push(" AND due_at < ")
-                .push_bind(ms(now))
-                .push(" AND state IN (");
+            query.push(" AND due_at < ").push_bind(ms(now));
+        }
+        if filter.open_only || filter.overdue_at.is_some() {
+            query.push(" AND state IN (");
             let mut states = query.separated(", ");
             for state in codec::open_state_names() {
                 states.push_bind(state);

@@ -13,8 +13,8 @@ use crate::{
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use hezhi_domain::{
     Actor, AssignmentId, Case, CaseId, CaseKind, CaseState, CategoryCode, Channel, Command,
-    Complexity, NewCase, Party, PartyRole, Phone, Position, RegionCode, RegionLevel, Role, Shape,
-    TokenId, TrackingCode, UnitId, UnitKind, Urgency, UserId, decide,
+    Complexity, NewCase, Party, PartyRole, Phone, Position, ReferralChannel, RegionCode,
+    RegionLevel, Role, Shape, TokenId, TrackingCode, UnitId, UnitKind, Urgency, UserId, decide,
 };
 use std::future::Future;
 use std::pin::Pin;
@@ -59,7 +59,7 @@ pub const SCENARIOS: &[(&str, Scenario)] = &[
         |s| Box::pin(list_filters(s)),
     ),
     (
-        "returned_cases_and_extension_requests_are_listed_until_decided",
+        "returned_cases_and_extension_requests_are_listed_until_decided_and_open_cases_alone",
         |s| Box::pin(attention_lists(s)),
     ),
     ("a_queue_lists_by_urgency_then_nearest_due_time", |s| {
@@ -570,6 +570,45 @@ async fn attention_lists(store: Arc<dyn Store>) {
     .await
     .expect("approve");
     assert!(listed(Attention::Extension).await.is_empty(), "decided");
+
+    // Open cases only: a declined case is not open, one being handled is.
+    let other = create(&store, create_op(region, "labour", at(22, 8))).await;
+    run(
+        &store,
+        &other,
+        Command::Decline {
+            reason: "属劳动仲裁受理范围".into(),
+            suggested_channel: ReferralChannel::Arbitration,
+        },
+        &dispatcher(),
+        at(22, 9),
+    )
+    .await
+    .expect("decline");
+    let count = |open_only| {
+        let store = Arc::clone(&store);
+        async move {
+            let filter = CaseFilter {
+                region: Some(code(region)),
+                open_only,
+                ..CaseFilter::default()
+            };
+            store
+                .list_cases(
+                    &filter,
+                    &PageRequest {
+                        after: None,
+                        limit: 50,
+                    },
+                )
+                .await
+                .expect("list")
+                .items
+                .len()
+        }
+    };
+    assert_eq!(count(false).await, 2);
+    assert_eq!(count(true).await, 1, "only the open one");
 }
 
 async fn queue_order(store: Arc<dyn Store>) {

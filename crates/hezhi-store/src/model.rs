@@ -136,6 +136,8 @@ pub struct CaseFilter {
     pub unit: Option<UnitId>,
     /// Only cases still open and past their due time at this instant.
     pub overdue_at: Option<DateTime<Utc>>,
+    /// Only open cases: those whose handling is not done yet (reported to in progress).
+    pub open_only: bool,
     /// The reader's scopes: only cases inside at least one of them. `None` means no scope
     /// restriction (the caller has already decided); `Some(vec![])` matches nothing.
     pub scopes: Option<Vec<ListScope>>,

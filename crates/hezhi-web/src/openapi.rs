@@ -226,6 +226,7 @@ pub fn document() -> Value {
                           "description": "Only cases with a party of this mobile number (exact; matched by keyed hash, the number is never stored in the clear)" },
                         { "name": "party_id_number", "in": "query", "schema": { "type": "string" },
                           "description": "Only cases with a party of this resident ID number (exact; matched by keyed hash)" },
+                        { "name": "open", "in": "query", "schema": { "type": "boolean" }, "description": "Only open cases: reported, accepted, triaged, dispatched or in progress" },
                         { "name": "attention", "in": "query", "schema": enum_schema(&["returned", "extension"]), "description": "Only cases waiting on the centre: `returned` by a unit and not yet dispatched again, or with an `extension` request awaiting a decision" },
                         { "name": "order", "in": "query", "schema": enum_schema(&["newest", "queue"]), "description": "`newest` (default, paged by cursor) or `queue`: red, orange, yellow, green, ungraded, each nearest due time first (one page)" },
                         { "name": "cursor", "in": "query", "schema": { "type": "string", "format": "uuid" }, "description": "`next_cursor` of the previous page" },

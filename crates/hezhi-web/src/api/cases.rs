@@ -171,6 +171,7 @@ pub struct ListQuery {
     urgency: Option<String>,
     unit: Option<String>,
     overdue: Option<bool>,
+    open: Option<bool>,
     party_phone: Option<String>,
     party_id_number: Option<String>,
     attention: Option<String>,
@@ -222,6 +223,7 @@ impl ListQuery {
                 .map(|u| UnitId::parse(u).ok_or_else(|| invalid("unit", u)))
                 .transpose()?,
             overdue_at: self.overdue.unwrap_or(false).then_some(now),
+            open_only: self.open.unwrap_or(false),
             scopes: None,
             attention: self
                 .attention

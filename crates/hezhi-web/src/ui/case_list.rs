@@ -29,6 +29,12 @@ pub struct ListQuery {
     /// `newest`, or the default: the work queue (urgency, then time left).
     #[serde(default)]
     order: String,
+    /// `on`: only open cases.
+    #[serde(default)]
+    open: String,
+    /// `on`: only open cases past their due time.
+    #[serde(default)]
+    overdue: String,
     /// `returned` or `extension`: one of the lists of cases waiting on the centre.
     #[serde(default)]
     attention: String,
@@ -37,13 +43,18 @@ pub struct ListQuery {
 }
 
 impl ListQuery {
-    fn filter(&self) -> Result<(CaseFilter, PageRequest), AppError> {
+    fn filter(&self, now: DateTime<Utc>) -> Result<(CaseFilter, PageRequest), AppError> {
         let invalid = |field: &str, value: &str| {
             AppError::from(ValidationError::new(
                 field,
                 "invalid_value",
                 format!("`{value}` is not a valid {field}"),
             ))
+        };
+        let checkbox = |field: &str, value: &str| match value {
+            "" => Ok(false),
+            "on" => Ok(true),
+            other => Err(invalid(field, other)),
         };
         let filter = CaseFilter {
             state: match self.state.as_str() {
@@ -58,6 +69,8 @@ impl ListQuery {
                 "" => None,
                 r => Some(RegionCode::parse(r)?),
             },
+            open_only: checkbox("open", &self.open)?,
+            overdue_at: checkbox("overdue", &self.overdue)?.then_some(now),
             attention: match self.attention.as_str() {
                 "" => None,
                 a => Some(Attention::parse(a).ok_or_else(|| invalid("attention", a))?),
@@ -82,8 +95,10 @@ impl ListQuery {
     /// The query of the same filters on another page.
     fn with_cursor(&self, cursor: &str) -> String {
         format!(
-            "/cases?order=newest&attention={}&state={}&urgency={}&region={}&cursor={}",
+            "/cases?order=newest&attention={}&open={}&overdue={}&state={}&urgency={}&region={}&cursor={}",
             url_encode(&self.attention),
+            url_encode(&self.open),
+            url_encode(&self.overdue),
             url_encode(&self.state),
             url_encode(&self.urgency),
             url_encode(self.region.trim()),
@@ -116,7 +131,7 @@ pub async fn list(
     filter_form(&page, &query, &mut body);
     let result = match error {
         Some(error) => Err(error),
-        None => match query.filter() {
+        None => match query.filter(app.now()) {
             Ok((filter, request)) => app
                 .list_cases(&session.principal, filter, request)
                 .await
@@ -256,7 +271,19 @@ fn filter_form(page: &Page, query: &ListQuery, body: &mut Html) {
         .text(page.t(Msg::Region))
         .raw(r#"</label><input id="f-region" name="region" inputmode="numeric" maxlength="15" value=""#)
         .text(query.region.trim())
-        .raw(r#""></div><button type="submit">"#)
+        .raw("\"></div>");
+    for (name, value, label) in [
+        ("open", &query.open, Msg::OpenOnly),
+        ("overdue", &query.overdue, Msg::OverdueOnly),
+    ] {
+        let checked = if value == "on" { " checked" } else { "" };
+        body.raw(&format!(
+            r#"<p class="check"><input type="checkbox" id="f-{name}" name="{name}"{checked}> <label class="check" for="f-{name}">"#
+        ))
+        .text(page.t(label))
+        .raw("</label></p>");
+    }
+    body.raw(r#"<button type="submit">"#)
         .text(page.t(Msg::Filter))
         .raw("</button></form>");
 }
@@ -342,20 +369,31 @@ mod tests {
     }
 
     #[test]
-    fn the_default_order_is_the_queue_and_a_bad_order_is_refused() {
+    fn the_list_query_defaults_to_the_queue_and_refuses_bad_values() {
+        let now = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 3, 1, 8, 0, 0).unwrap();
         let query = |order: &str| ListQuery {
             state: String::new(),
             urgency: String::new(),
             region: String::new(),
             order: order.into(),
             attention: String::new(),
+            open: String::new(),
+            overdue: String::new(),
             cursor: String::new(),
         };
-        assert_eq!(query("").filter().expect("ok").0.order, CaseOrder::Queue);
+        assert_eq!(query("").filter(now).expect("ok").0.order, CaseOrder::Queue);
         assert_eq!(
-            query("newest").filter().expect("ok").0.order,
+            query("newest").filter(now).expect("ok").0.order,
             CaseOrder::Newest
         );
-        assert!(query("oldest").filter().is_err());
+        assert!(query("oldest").filter(now).is_err());
+        let mut open = query("");
+        open.open = "on".into();
+        open.overdue = "on".into();
+        let (filter, _) = open.filter(now).expect("ok");
+        assert!(filter.open_only);
+        assert_eq!(filter.overdue_at, Some(now));
+        open.open = "yes".into();
+        assert!(open.filter(now).is_err(), "a checkbox is `on` or absent");
     }
 }

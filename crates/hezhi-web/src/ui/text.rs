@@ -39,6 +39,8 @@ catalogue! {
     ViewReturned => "被退回待重新派遣", "Returned, to dispatch again";
     ViewExtension => "延期申请待审批", "Extension requests";
     BadgeReturned => "被退回", "Returned";
+    OpenOnly => "只看未办结", "Open cases only";
+    OverdueOnly => "只看已超期", "Overdue only";
     BadgeExtension => "申请延期", "Extension requested";
     OrderQueue => "按紧急程度和剩余时间", "By urgency and time left";
     OrderNewest => "最新登记在前", "Newest first";

@@ -338,6 +338,7 @@ async fn no_input_makes_the_server_fail(h: Harness) {
             format!("/api/v1/cases?overdue={segment}"),
             format!("/api/v1/cases?order={segment}"),
             format!("/api/v1/cases?attention={segment}"),
+            format!("/api/v1/cases?open={segment}"),
             format!("/api/v1/cases/{}/{segment}", case.id),
         ] {
             let is_command = uri.starts_with(&format!("/api/v1/cases/{}/", case.id));

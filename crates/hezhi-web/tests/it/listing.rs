@@ -95,6 +95,11 @@ async fn the_case_list_filters_and_pages_newest_first(h: Harness) {
         ids(&[&a]),
         "the head of the queue"
     );
+    assert_eq!(
+        h.list(town, "open=true").await,
+        ids(&[&e, &c, &b, &a]),
+        "all four are still open"
+    );
     assert_eq!(h.list(town, "state=dispatched").await, ids(&[&b, &a]));
     assert_eq!(h.list(town, "state=reported").await, ids(&[&e, &c]));
     assert_eq!(h.list(town, "state=archived").await, ids(&[]));
@@ -222,6 +227,7 @@ async fn the_case_list_filters_and_pages_newest_first(h: Harness) {
         ("limit=201", 422, "invalid_value", Some("limit")),
         ("limit=-1", 400, "invalid_query", None),
         ("overdue=maybe", 400, "invalid_query", None),
+        ("open=maybe", 400, "invalid_query", None),
         ("colour=red", 400, "invalid_query", None),
     ] {
         let reply = h

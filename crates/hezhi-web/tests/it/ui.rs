@@ -299,6 +299,19 @@ async fn the_list_shows_only_cases_in_scope(h: Harness) {
         .await
         .expect_status(422);
     assert!(bad.text().contains("取值无效"), "{}", bad.text());
+    // Open and overdue: the case here is open but has no deadline yet.
+    let html = page(&h, &mine, "/cases?open=on")
+        .await
+        .expect_status(200)
+        .text();
+    assert!(html.contains(&here.id), "{html}");
+    assert!(html.contains(r#"name="open" checked>"#), "{html}");
+    let html = page(&h, &mine, "/cases?open=on&overdue=on")
+        .await
+        .expect_status(200)
+        .text();
+    assert!(!html.contains(&here.id), "not overdue: {html}");
+    page(&h, &mine, "/cases?open=yes").await.expect_status(422);
 }
 
 async fn the_case_page_masks_parties_and_runs_commands(h: Harness) {
