@@ -119,6 +119,29 @@ fn summary(app: &App, page: &Page, case: &Case, body: &mut Html) {
     body.element("dt", "", page.t(Msg::Due)).raw("<dd>");
     deadline(page, case, app.now(), body);
     body.raw("</dd>");
+    if let Some(request) = &case.pending_extension {
+        term(
+            page,
+            body,
+            Msg::ExtensionRequested,
+            &format!(
+                "{} — {}",
+                time::format(request.until, page.lang),
+                request.reason
+            ),
+        );
+    }
+    for (count, label) in [
+        (case.returned_count, Msg::ReturnedCount),
+        (case.supervision_count, Msg::SupervisionCount),
+    ] {
+        if count > 0 {
+            term(page, body, label, &count.to_string());
+        }
+    }
+    if let Some(level) = &case.escalated_to {
+        term(page, body, Msg::EscalatedTo, level.as_str());
+    }
     term(page, body, Msg::Kind, page.t(text::kind(case.data.kind)));
     term(page, body, Msg::Category, case.data.category.as_str());
     term(

@@ -39,6 +39,10 @@ catalogue! {
     ViewReturned => "被退回待重新派遣", "Returned, to dispatch again";
     ViewExtension => "延期申请待审批", "Extension requests";
     BadgeReturned => "被退回", "Returned";
+    ExtensionRequested => "延期申请（待审批）", "Extension requested (awaiting decision)";
+    ReturnedCount => "被退回次数", "Times returned";
+    SupervisionCount => "督办次数", "Supervision notes";
+    EscalatedTo => "已提级至", "Escalated to";
     OpenOnly => "只看未办结", "Open cases only";
     OverdueOnly => "只看已超期", "Overdue only";
     BadgeExtension => "申请延期", "Extension requested";

@@ -380,6 +380,19 @@ async fn extensions_are_requested_then_approved_or_refused(h: Harness) {
         vec![case.id.clone()],
         "the dispatcher's list of extension requests"
     );
+    let dispatcher_page = crate::ui::page(
+        &h,
+        &crate::ui::sign_in(&h, &fx.dispatcher).await,
+        &format!("/cases/{}", case.id),
+    )
+    .await
+    .expect_status(200)
+    .text();
+    assert!(
+        dispatcher_page.contains("<dt>延期申请（待审批）</dt>")
+            && dispatcher_page.contains("需要房屋安全鉴定"),
+        "the request is on the case page for the decision: {dispatcher_page}"
+    );
     let again = h
         .command(
             &fx.committee_handler,
