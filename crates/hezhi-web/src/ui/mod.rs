@@ -240,6 +240,9 @@ impl Page {
                 doc.raw(r#"<li><a href="/cases">"#)
                     .text(self.t(Msg::NavCases))
                     .raw("</a></li>");
+                doc.raw(r#"<li><a href="/cases?open=on">"#)
+                    .text(self.t(Msg::NavOpenCases))
+                    .raw("</a></li>");
             }
             let takes_reports = session.principal.assignments.iter().any(|a| {
                 a.role != hezhi_domain::Role::Resident

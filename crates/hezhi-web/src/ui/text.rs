@@ -33,6 +33,7 @@ catalogue! {
     NavCases => "事件列表", "Cases";
     NavPassword => "修改密码", "Change password";
     NavIntake => "窗口受理", "Intake";
+    NavOpenCases => "未办结事件", "Open cases";
     OrderLabel => "排序", "Order";
     ViewsLabel => "列表", "Lists";
     ViewAll => "全部事件", "All cases";

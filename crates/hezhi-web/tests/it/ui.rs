@@ -306,6 +306,10 @@ async fn the_list_shows_only_cases_in_scope(h: Harness) {
         .text();
     assert!(html.contains(&here.id), "{html}");
     assert!(html.contains(r#"name="open" checked>"#), "{html}");
+    assert!(
+        html.contains(r#"<a href="/cases?open=on">未办结事件</a>"#),
+        "one click from every page: {html}"
+    );
     let html = page(&h, &mine, "/cases?open=on&overdue=on")
         .await
         .expect_status(200)
