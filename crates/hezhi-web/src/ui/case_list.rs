@@ -205,7 +205,7 @@ fn select(
 }
 
 /// The lists a dispatcher switches between: the whole queue, the cases units returned, and
-/// the extension requests waiting for a decision.
+/// the extension requests waiting for a decision. Shown to those who may dispatch.
 fn views(page: &Page, query: &ListQuery, body: &mut Html) {
     body.raw(r#"<nav class="views" aria-label=""#)
         .text(page.t(Msg::ViewsLabel))
@@ -232,7 +232,18 @@ fn views(page: &Page, query: &ListQuery, body: &mut Html) {
 }
 
 fn filter_form(page: &Page, query: &ListQuery, body: &mut Html) {
-    views(page, query, body);
+    let dispatches = page.session.as_ref().is_some_and(|session| {
+        session.principal.assignments.iter().any(|a| {
+            hezhi_domain::access::permits(
+                a.role,
+                hezhi_domain::Relation::Inside,
+                hezhi_domain::Action::Command(hezhi_domain::CommandKind::Dispatch),
+            )
+        })
+    });
+    if dispatches {
+        views(page, query, body);
+    }
     body.raw(r#"<form method="get" action="/cases" class="filters">"#);
     if !query.attention.is_empty() {
         body.raw(r#"<input type="hidden" name="attention" value=""#)

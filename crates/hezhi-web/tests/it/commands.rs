@@ -202,6 +202,18 @@ async fn a_returned_case_is_dispatched_again_to_another_unit(h: Harness) {
         returned_page.contains(r#"<span class="badge returned">被退回</span>"#),
         "{returned_page}"
     );
+    let unit_page = crate::ui::page(
+        &h,
+        &crate::ui::sign_in(&h, &fx.department_handler).await,
+        "/cases",
+    )
+    .await
+    .expect_status(200)
+    .text();
+    assert!(
+        !unit_page.contains("attention=returned"),
+        "the centre's lists are for those who dispatch: {unit_page}"
+    );
     let view = h.show(&fx.dispatcher, &case).await;
     assert_eq!(view["returned_count"], 1);
     assert!(view.get("assignment").is_none());
