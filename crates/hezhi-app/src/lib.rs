@@ -17,7 +17,7 @@ pub mod tracking;
 pub use audit::AuditQuery;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::AppError;
-pub use hezhi_store::{Attention, CaseFilter, CaseOrder, Page, PageRequest};
+pub use hezhi_store::{Attention, CaseFilter, CaseOrder, Category, Page, PageRequest};
 pub use idempotency::IdempotencyRequest;
 pub use input::{CaseInput, PartyInput};
 pub use resident::{CodeSent, LogSmsSender, ResidentSignInAttempt, SmsFuture, SmsSender};

@@ -12,7 +12,7 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use hezhi_app::{App, Session};
+use hezhi_app::{App, Category, Session};
 use hezhi_domain::{Action, Case, CaseId, CommandKind, Event, masked_address};
 use std::sync::Arc;
 
@@ -87,7 +87,8 @@ pub async fn render(
         }
         None => StatusCode::OK,
     };
-    summary(app, page, &case, &mut body);
+    let categories = app.categories().await.unwrap_or_default();
+    summary(app, page, &case, &categories, &mut body);
     parties(page, &case, &mut body);
     forms(app, page, session, &case, &mut body).await;
     timeline(page, &events, &mut body);
@@ -102,7 +103,7 @@ fn term(page: &Page, body: &mut Html, label: Msg, value: &str) {
         .element("dd", "", value);
 }
 
-fn summary(app: &App, page: &Page, case: &Case, body: &mut Html) {
+fn summary(app: &App, page: &Page, case: &Case, categories: &[Category], body: &mut Html) {
     body.raw(r#"<section aria-labelledby="summary"><h2 id="summary">"#)
         .text(page.t(Msg::Summary))
         .raw("</h2><dl>");
@@ -143,7 +144,11 @@ fn summary(app: &App, page: &Page, case: &Case, body: &mut Html) {
         term(page, body, Msg::EscalatedTo, level.as_str());
     }
     term(page, body, Msg::Kind, page.t(text::kind(case.data.kind)));
-    term(page, body, Msg::Category, case.data.category.as_str());
+    let category = categories
+        .iter()
+        .find(|c| c.code == case.data.category)
+        .map_or(case.data.category.as_str(), |c| page.category_name(c));
+    term(page, body, Msg::Category, category);
     term(
         page,
         body,
@@ -356,11 +361,10 @@ async fn fields(app: &App, page: &Page, case: &Case, kind: CommandKind, body: &m
                 .into_iter()
                 .filter(|c| c.kind == case.data.kind)
                 .map(|c| {
-                    let name = match page.lang {
-                        crate::i18n::Lang::Zh => c.name_zh,
-                        crate::i18n::Lang::En => c.name_en,
-                    };
-                    (c.code.as_str().to_owned(), name)
+                    (
+                        c.code.as_str().to_owned(),
+                        page.category_name(&c).to_owned(),
+                    )
                 })
                 .collect();
             select(

@@ -96,10 +96,7 @@ pub async fn render(
             } else {
                 ""
             };
-            let name = match page.lang {
-                crate::i18n::Lang::Zh => &category.name_zh,
-                crate::i18n::Lang::En => &category.name_en,
-            };
+            let name = page.category_name(category);
             body.raw(r#"<option value=""#)
                 .text(&option)
                 .raw(&format!(r#""{selected}>"#))

@@ -136,6 +136,14 @@ impl FromRequestParts<Arc<App>> for Page {
 }
 
 impl Page {
+    /// A category's name in the page's language.
+    pub fn category_name<'a>(&self, category: &'a hezhi_app::Category) -> &'a str {
+        match self.lang {
+            Lang::Zh => &category.name_zh,
+            Lang::En => &category.name_en,
+        }
+    }
+
     pub fn t(&self, msg: Msg) -> &'static str {
         msg.text(self.lang)
     }

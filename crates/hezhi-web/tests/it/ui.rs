@@ -325,6 +325,10 @@ async fn the_case_page_masks_parties_and_runs_commands(h: Harness) {
     let path = format!("/cases/{}", case.id);
     let html = page(&h, &browser, &path).await.expect_status(200).text();
     assert!(html.contains("138****8000"), "{html}");
+    assert!(
+        html.contains("<dt>纠纷类型</dt><dd>邻里</dd>"),
+        "the category by its name: {html}"
+    );
     assert!(!html.contains("13800138000"), "the full phone never shows");
     assert!(html.contains("370811********3389"), "{html}");
     assert!(
