@@ -279,6 +279,19 @@ async fn triage(store: &Arc<dyn Store>, case: &Case, urgency: Urgency) -> Case {
         .expect("triage")
 }
 
+/// The ids of the first `limit` cases `filter` lists, and the cursor of the next page.
+async fn listed_ids(
+    store: &Arc<dyn Store>,
+    filter: &CaseFilter,
+    limit: u32,
+) -> (Vec<CaseId>, Option<CaseId>) {
+    let page = store
+        .list_cases(filter, &PageRequest { after: None, limit })
+        .await
+        .expect("list");
+    (page.items.iter().map(|c| c.id).collect(), page.next)
+}
+
 // ---- scenarios --------------------------------------------------------------------------
 
 async fn case_numbers_are_gap_free(store: Arc<dyn Store>) {
@@ -480,28 +493,13 @@ async fn attention_lists(store: Arc<dyn Store>) {
         unit: Some(lead.id),
     };
     let listed = |attention| {
+        let filter = CaseFilter {
+            region: Some(code(region)),
+            attention: Some(attention),
+            ..CaseFilter::default()
+        };
         let store = Arc::clone(&store);
-        async move {
-            let filter = CaseFilter {
-                region: Some(code(region)),
-                attention: Some(attention),
-                ..CaseFilter::default()
-            };
-            store
-                .list_cases(
-                    &filter,
-                    &PageRequest {
-                        after: None,
-                        limit: 50,
-                    },
-                )
-                .await
-                .expect("list")
-                .items
-                .iter()
-                .map(|c| c.id)
-                .collect::<Vec<_>>()
-        }
+        async move { listed_ids(&store, &filter, 50).await.0 }
     };
     let dispatch = Command::Dispatch {
         lead_unit: lead.id,
@@ -586,26 +584,13 @@ async fn attention_lists(store: Arc<dyn Store>) {
     .await
     .expect("decline");
     let count = |open_only| {
+        let filter = CaseFilter {
+            region: Some(code(region)),
+            open_only,
+            ..CaseFilter::default()
+        };
         let store = Arc::clone(&store);
-        async move {
-            let filter = CaseFilter {
-                region: Some(code(region)),
-                open_only,
-                ..CaseFilter::default()
-            };
-            store
-                .list_cases(
-                    &filter,
-                    &PageRequest {
-                        after: None,
-                        limit: 50,
-                    },
-                )
-                .await
-                .expect("list")
-                .items
-                .len()
-        }
+        async move { listed_ids(&store, &filter, 50).await.0.len() }
     };
     assert_eq!(count(false).await, 2);
     assert_eq!(count(true).await, 1, "only the open one");
@@ -654,12 +639,9 @@ async fn queue_order(store: Arc<dyn Store>) {
         let store = Arc::clone(&store);
         let queue = queue.clone();
         async move {
-            let page = store
-                .list_cases(&queue, &PageRequest { after: None, limit })
-                .await
-                .expect("list");
-            assert!(page.next.is_none(), "a queue has no cursor");
-            page.items.iter().map(|c| c.id).collect::<Vec<_>>()
+            let (ids, next) = listed_ids(&store, &queue, limit).await;
+            assert!(next.is_none(), "a queue has no cursor");
+            ids
         }
     };
     assert_eq!(
