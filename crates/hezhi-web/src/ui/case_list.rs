@@ -232,15 +232,10 @@ fn views(page: &Page, query: &ListQuery, body: &mut Html) {
 }
 
 fn filter_form(page: &Page, query: &ListQuery, body: &mut Html) {
-    let dispatches = page.session.as_ref().is_some_and(|session| {
-        session.principal.assignments.iter().any(|a| {
-            hezhi_domain::access::permits(
-                a.role,
-                hezhi_domain::Relation::Inside,
-                hezhi_domain::Action::Command(hezhi_domain::CommandKind::Dispatch),
-            )
-        })
-    });
+    let dispatches = page
+        .session
+        .as_ref()
+        .is_some_and(|session| super::may_take(session, hezhi_domain::CommandKind::Dispatch));
     if dispatches {
         views(page, query, body);
     }

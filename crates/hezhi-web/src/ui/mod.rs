@@ -252,14 +252,7 @@ impl Page {
                     .text(self.t(Msg::NavOpenCases))
                     .raw("</a></li>");
             }
-            let takes_reports = session.principal.assignments.iter().any(|a| {
-                a.role != hezhi_domain::Role::Resident
-                    && hezhi_domain::access::permits(
-                        a.role,
-                        hezhi_domain::Relation::Inside,
-                        Action::Command(hezhi_domain::CommandKind::Accept),
-                    )
-            });
+            let takes_reports = may_take(session, hezhi_domain::CommandKind::Accept);
             if !restricted && takes_reports {
                 doc.raw(r#"<li><a href="/intake">"#)
                     .text(self.t(Msg::NavIntake))
@@ -345,6 +338,18 @@ pub fn url_encode(text: &str) -> String {
 }
 
 /// Post/Redirect/Get: after a form, the browser loads `to` with GET.
+/// Whether one of the staff roles of `session` may take `command` on cases inside its region.
+pub fn may_take(session: &Session, command: hezhi_domain::CommandKind) -> bool {
+    session.principal.assignments.iter().any(|a| {
+        a.role != hezhi_domain::Role::Resident
+            && hezhi_domain::access::permits(
+                a.role,
+                hezhi_domain::Relation::Inside,
+                Action::Command(command),
+            )
+    })
+}
+
 pub fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()
 }
