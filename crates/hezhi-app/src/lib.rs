@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod access;
+pub mod attachment;
 pub mod audit;
 pub mod clock;
 pub mod error;
@@ -14,10 +15,13 @@ pub mod sign_in;
 pub mod totp;
 pub mod tracking;
 
+pub use attachment::CaseAttachment;
 pub use audit::AuditQuery;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::AppError;
-pub use hezhi_store::{Attention, CaseFilter, CaseOrder, Category, Page, PageRequest};
+pub use hezhi_store::{
+    AttachmentFile, Attention, CaseFilter, CaseOrder, Category, Page, PageRequest,
+};
 pub use idempotency::IdempotencyRequest;
 pub use input::{CaseInput, PartyInput};
 pub use resident::{CodeSent, LogSmsSender, ResidentSignInAttempt, SmsFuture, SmsSender};

@@ -383,6 +383,20 @@ impl App {
                 )
                 .into());
             }
+            if let Command::Attach { digest, .. } = &command
+                && self
+                    .store
+                    .attachment_files(std::slice::from_ref(digest))
+                    .await?
+                    .is_empty()
+            {
+                return Err(ValidationError::new(
+                    "digest",
+                    "unknown_file",
+                    "no file is stored under this digest; upload it first",
+                )
+                .into());
+            }
             let units: Vec<_> = self
                 .store
                 .units_by_ids(&command.named_units())

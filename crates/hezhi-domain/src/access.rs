@@ -92,7 +92,7 @@ pub fn permits(role: Role, relation: Relation, action: Action) -> bool {
             role == R::GridWorker
                 && matches!(
                     action,
-                    A::ReadCase | A::ListCases | A::Command(C::Verify | C::Rework)
+                    A::ReadCase | A::ListCases | A::Command(C::Verify | C::Rework | C::Attach)
                 )
         }
         Relation::Inside => match role {
@@ -100,7 +100,7 @@ pub fn permits(role: Role, relation: Relation, action: Action) -> bool {
                 action,
                 A::ReadCase
                     | A::ListCases
-                    | A::Command(C::Report | C::Verify | C::Rework | C::FollowUp)
+                    | A::Command(C::Report | C::Verify | C::Rework | C::FollowUp | C::Attach)
             ),
             R::IntakeClerk => matches!(
                 action,
@@ -108,7 +108,12 @@ pub fn permits(role: Role, relation: Relation, action: Action) -> bool {
                     | A::ListCases
                     | A::RevealPersonalData
                     | A::Command(
-                        C::Report | C::Accept | C::Decline | C::ResolveAtFirstContact | C::FollowUp
+                        C::Report
+                            | C::Accept
+                            | C::Decline
+                            | C::ResolveAtFirstContact
+                            | C::FollowUp
+                            | C::Attach
                     )
             ),
             R::Dispatcher => matches!(
@@ -132,6 +137,7 @@ pub fn permits(role: Role, relation: Relation, action: Action) -> bool {
                             | C::Rework
                             | C::FollowUp
                             | C::Archive
+                            | C::Attach
                     )
             ),
             R::UnitHandler | R::Mediator => matches!(
@@ -145,6 +151,7 @@ pub fn permits(role: Role, relation: Relation, action: Action) -> bool {
                             | C::ConfirmPart
                             | C::RequestExtension
                             | C::Resolve
+                            | C::Attach
                     )
             ),
             R::CaseLeader | R::Supervisor => matches!(
@@ -164,7 +171,7 @@ pub fn permits(role: Role, relation: Relation, action: Action) -> bool {
             R::Resident => {
                 matches!(
                     action,
-                    A::ReadCase | A::ListCases | A::Command(C::Report | C::FollowUp)
+                    A::ReadCase | A::ListCases | A::Command(C::Report | C::FollowUp | C::Attach)
                 )
             }
         },

@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod actor;
+pub mod attachment;
 pub mod case;
 pub mod error;
 pub mod geo;
@@ -13,6 +14,7 @@ pub mod unit;
 
 pub use access::{Action, Principal, Relation};
 pub use actor::{Actor, Role};
+pub use attachment::{ContentDigest, check_attachment_name};
 pub use case::{
     Case, CaseKind, CaseNumber, CategoryCode, Channel, Complexity, NewCase, Outcome, Position,
     ReferralChannel, Satisfaction, TrackingCode, Urgency,

@@ -6,6 +6,7 @@
 //! case. Both are pure; the caller supplies the time and any units the command names.
 
 use crate::actor::{Actor, Role};
+use crate::attachment::{ContentDigest, check_attachment_name};
 use crate::case::{
     Assignment, Case, CaseKind, CaseNumber, CategoryCode, Complexity, ExtensionRequest,
     NOTE_MAX_CHARS, NewCase, Outcome, ReferralChannel, Satisfaction, SupportingPart, TrackingCode,
@@ -168,6 +169,11 @@ pub enum Command {
         note: Option<String>,
     },
     Archive {},
+    /// Attach a stored file (see [`crate::attachment`]); the state does not change.
+    Attach {
+        digest: ContentDigest,
+        name: String,
+    },
 }
 
 /// The name of a command without its data; the transition table is keyed by it.
@@ -193,10 +199,11 @@ pub enum CommandKind {
     Rework,
     FollowUp,
     Archive,
+    Attach,
 }
 
 impl CommandKind {
-    pub const ALL: [CommandKind; 19] = [
+    pub const ALL: [CommandKind; 20] = [
         CommandKind::Report,
         CommandKind::Accept,
         CommandKind::Decline,
@@ -216,6 +223,7 @@ impl CommandKind {
         CommandKind::Rework,
         CommandKind::FollowUp,
         CommandKind::Archive,
+        CommandKind::Attach,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -239,6 +247,7 @@ impl CommandKind {
             CommandKind::Rework => "rework",
             CommandKind::FollowUp => "follow_up",
             CommandKind::Archive => "archive",
+            CommandKind::Attach => "attach",
         }
     }
 
@@ -269,6 +278,7 @@ impl CommandKind {
             (C::Rework, S::Resolved) => Some(S::InProgress),
             (C::FollowUp, S::Verified) => Some(S::FollowedUp),
             (C::Archive, S::FollowedUp | S::Declined) => Some(S::Archived),
+            (C::Attach, s) if s != S::Archived && s != S::Declined => Some(from),
             _ => None,
         }
     }
@@ -312,6 +322,7 @@ impl Command {
             Command::Rework { .. } => CommandKind::Rework,
             Command::FollowUp { .. } => CommandKind::FollowUp,
             Command::Archive {} => CommandKind::Archive,
+            Command::Attach { .. } => CommandKind::Attach,
         }
     }
 
@@ -436,6 +447,10 @@ pub enum EventKind {
         note: Option<String>,
     },
     Archived {},
+    Attached {
+        digest: ContentDigest,
+        name: String,
+    },
 }
 
 impl EventKind {
@@ -460,6 +475,7 @@ impl EventKind {
             EventKind::ReworkRequested { .. } => "rework_requested",
             EventKind::FollowedUp { .. } => "followed_up",
             EventKind::Archived {} => "archived",
+            EventKind::Attached { .. } => "attached",
         }
     }
 }
@@ -757,6 +773,10 @@ pub fn decide(
             note: note("note", n)?,
         },
         Command::Archive {} => EventKind::Archived {},
+        Command::Attach { digest, name } => EventKind::Attached {
+            digest: digest.clone(),
+            name: check_attachment_name(name)?,
+        },
     };
     Ok(vec![Event {
         case_id: case.id,
@@ -1044,6 +1064,7 @@ pub fn evolve(case: Option<Case>, event: &Event) -> Option<Case> {
             // A declined case was closed when it was declined.
             case.closed_at.get_or_insert(event.at);
         }
+        EventKind::Attached { .. } => {}
     }
     Some(case)
 }

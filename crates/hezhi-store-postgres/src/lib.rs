@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+mod attachment;
 mod migrate;
 mod resident;
 mod sign_in;

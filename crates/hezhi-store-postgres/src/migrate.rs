@@ -37,6 +37,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0008_case_attention",
         include_str!("../migrations/0008_case_attention.sql"),
     ),
+    (
+        "0009_attachment_files",
+        include_str!("../migrations/0009_attachment_files.sql"),
+    ),
 ];
 
 /// First key of the advisory lock that serialises migrations; the second is the schema, so

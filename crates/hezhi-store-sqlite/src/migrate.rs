@@ -37,6 +37,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0008_case_attention",
         include_str!("../migrations/0008_case_attention.sql"),
     ),
+    (
+        "0009_attachment_files",
+        include_str!("../migrations/0009_attachment_files.sql"),
+    ),
 ];
 
 pub async fn run(pool: &SqlitePool) -> StoreResult<()> {
@@ -87,8 +91,12 @@ mod tests {
             .connect("sqlite::memory:")
             .await
             .expect("memory database");
-        let (last, earlier) = MIGRATIONS.split_last().expect("migrations");
-        assert_eq!(last.0, "0008_case_attention");
+        let at = MIGRATIONS
+            .iter()
+            .position(|(name, _)| *name == "0008_case_attention")
+            .expect("0008 is listed");
+        let (earlier, from_0008) = MIGRATIONS.split_at(at);
+        let last = &from_0008[0];
         for (_, sql) in earlier {
             sqlx::raw_sql(sqlx::AssertSqlSafe(*sql))
                 .execute(&pool)

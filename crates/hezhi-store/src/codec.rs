@@ -380,6 +380,65 @@ pub fn category_from_columns(
     })
 }
 
+/// The columns of an attachment file but its content, as both backends store them.
+#[derive(Debug)]
+pub struct AttachmentFileColumns {
+    pub digest: String,
+    pub media_type: String,
+    pub size: i64,
+    pub width: Option<i64>,
+    pub height: Option<i64>,
+    pub taken_at: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub has_thumbnail: bool,
+    pub stored_at: DateTime<Utc>,
+}
+
+/// The form in which a camera's capture time is stored.
+const TAKEN_AT_FORMAT: &str = "%Y-%m-%dT%H:%M:%S";
+
+impl AttachmentFileColumns {
+    pub fn of(file: &crate::AttachmentFile) -> Self {
+        Self {
+            digest: file.digest.to_string(),
+            media_type: file.media_type.clone(),
+            size: i64::try_from(file.size).unwrap_or(i64::MAX),
+            width: file.width.map(i64::from),
+            height: file.height.map(i64::from),
+            taken_at: file.taken_at.map(|t| t.format(TAKEN_AT_FORMAT).to_string()),
+            latitude: file.position.map(|p| p.lat),
+            longitude: file.position.map(|p| p.lon),
+            has_thumbnail: file.has_thumbnail,
+            stored_at: file.stored_at,
+        }
+    }
+
+    pub fn decode(self) -> Result<crate::AttachmentFile, StoreError> {
+        let dimension = |v: Option<i64>| v.map(u32::try_from).transpose().map_err(corrupt);
+        Ok(crate::AttachmentFile {
+            digest: hezhi_domain::ContentDigest::parse(&self.digest).map_err(corrupt)?,
+            media_type: self.media_type,
+            size: u64::try_from(self.size).map_err(corrupt)?,
+            width: dimension(self.width)?,
+            height: dimension(self.height)?,
+            taken_at: self
+                .taken_at
+                .map(|t| chrono::NaiveDateTime::parse_from_str(&t, TAKEN_AT_FORMAT))
+                .transpose()
+                .map_err(corrupt)?,
+            position: match (self.latitude, self.longitude) {
+                (Some(lat), Some(lon)) => {
+                    Some(hezhi_domain::Position::new(lat, lon).map_err(corrupt)?)
+                }
+                _ => None,
+            },
+            has_thumbnail: self.has_thumbnail,
+            stored_at: self.stored_at,
+        })
+    }
+}
+
 /// The columns of a grid shape: its GeoJSON geometry as text, and its bounding box.
 #[derive(Debug)]
 pub struct GridShapeColumns {

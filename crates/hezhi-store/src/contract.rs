@@ -112,6 +112,10 @@ pub const SCENARIOS: &[(&str, Scenario)] = &[
         "resident_codes_are_limited_tried_at_most_so_often_used_once_and_phones_map_to_one_user",
         |s| Box::pin(resident_sign_in(s)),
     ),
+    (
+        "attachment_files_are_stored_once_per_digest_with_their_thumbnails",
+        |s| Box::pin(attachment_files(s)),
+    ),
 ];
 
 /// Keys for a test store: a fresh random master key, AES-256-GCM.
@@ -2230,4 +2234,85 @@ async fn token_revocation(store: Arc<dyn Store>) {
             .expect("read"),
         None
     );
+}
+
+async fn attachment_files(store: Arc<dyn Store>) {
+    use crate::AttachmentFile;
+    use hezhi_domain::ContentDigest;
+    let digest = |c: char| ContentDigest::parse(&c.to_string().repeat(64)).expect("digest");
+    let photo = AttachmentFile {
+        digest: digest('a'),
+        media_type: "image/jpeg".into(),
+        size: 5,
+        width: Some(4000),
+        height: Some(3000),
+        taken_at: chrono::NaiveDate::from_ymd_opt(2026, 11, 20)
+            .and_then(|d| d.and_hms_opt(9, 41, 7)),
+        position: Some(Position::new(30.274_084, 120.155_07).expect("position")),
+        has_thumbnail: true,
+        stored_at: at(1, 9),
+    };
+    let agreement = AttachmentFile {
+        digest: digest('b'),
+        media_type: "application/pdf".into(),
+        size: 3,
+        width: None,
+        height: None,
+        taken_at: None,
+        position: None,
+        has_thumbnail: false,
+        stored_at: at(1, 10),
+    };
+    store
+        .put_attachment_file(&photo, b"photo", Some(b"thumb"))
+        .await
+        .expect("store photo");
+    store
+        .put_attachment_file(&agreement, b"pdf", None)
+        .await
+        .expect("store pdf");
+    // The same content again, later: nothing changes.
+    let again = AttachmentFile {
+        stored_at: at(2, 9),
+        ..photo.clone()
+    };
+    store
+        .put_attachment_file(&again, b"photo", Some(b"thumb"))
+        .await
+        .expect("store again");
+
+    let found = store
+        .attachment_files(&[digest('b'), digest('c'), digest('a')])
+        .await
+        .expect("files");
+    assert_eq!(
+        found,
+        vec![photo.clone(), agreement.clone()],
+        "unknown digests are left out"
+    );
+    assert_eq!(store.attachment_files(&[]).await.expect("none"), Vec::new());
+
+    let content = |d, thumbnail| {
+        let store = Arc::clone(&store);
+        async move {
+            store
+                .attachment_content(&d, thumbnail)
+                .await
+                .expect("content")
+        }
+    };
+    assert_eq!(
+        content(digest('a'), false).await.as_deref(),
+        Some(&b"photo"[..])
+    );
+    assert_eq!(
+        content(digest('a'), true).await.as_deref(),
+        Some(&b"thumb"[..])
+    );
+    assert_eq!(
+        content(digest('b'), true).await,
+        None,
+        "a PDF has no thumbnail"
+    );
+    assert_eq!(content(digest('c'), false).await, None);
 }

@@ -226,3 +226,22 @@ pub struct Page<T> {
     /// The cursor of the next page, if there is one.
     pub next: Option<hezhi_domain::CaseId>,
 }
+
+/// A stored file, named by the digest of its content. What is known of it comes from its
+/// content alone (see `hezhi-media`), so one row serves every case that attaches it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttachmentFile {
+    pub digest: hezhi_domain::ContentDigest,
+    /// `image/jpeg`, `image/png`, `image/webp` or `application/pdf`.
+    pub media_type: String,
+    pub size: u64,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    /// The camera's own capture time (local time, no zone), kept as evidence.
+    pub taken_at: Option<chrono::NaiveDateTime>,
+    /// The camera's GPS position, kept as evidence.
+    pub position: Option<hezhi_domain::Position>,
+    pub has_thumbnail: bool,
+    /// When the content was first stored.
+    pub stored_at: DateTime<Utc>,
+}

@@ -5,8 +5,8 @@ use crate::audit::{AuditEntry, AuditFilter, AuditHash, AuditHead, AuditRecord};
 use crate::codec::PARTY_KEY_PHONE;
 use crate::error::StoreError;
 use crate::model::{
-    ApiToken, ApiTokenRecord, CaseFilter, Category, GridShape, Page, PageRequest, Region,
-    RoleAssignment, Unit, User,
+    ApiToken, ApiTokenRecord, AttachmentFile, CaseFilter, Category, GridShape, Page, PageRequest,
+    Region, RoleAssignment, Unit, User,
 };
 use crate::resident::{RESIDENT_CODE_KIND, ResidentCode, SendLimits};
 use crate::sign_in::{Credentials, SessionRecord, ThrottleKey, ThrottleState};
@@ -15,8 +15,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use hezhi_crypto::{MasterKey, StoredKey};
 use hezhi_domain::{
-    AssignmentId, Case, CaseId, CaseKind, CategoryCode, Event, Phone, Position, RegionCode,
-    TokenId, TrackingCode, UnitId, UserId,
+    AssignmentId, Case, CaseId, CaseKind, CategoryCode, ContentDigest, Event, Phone, Position,
+    RegionCode, TokenId, TrackingCode, UnitId, UserId,
 };
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -262,6 +262,28 @@ pub trait ResidentSignInStore: Send + Sync {
     async fn insert_resident_user(&self, phone_key: &str, user: &User) -> StoreResult<()>;
 }
 
+/// Files attached to cases, stored once per content.
+#[async_trait]
+pub trait AttachmentStore: Send + Sync {
+    /// Stores a file and its thumbnail under `file.digest`, durably. Storing content that is
+    /// already there changes nothing (the first `stored_at` stays).
+    async fn put_attachment_file(
+        &self,
+        file: &AttachmentFile,
+        content: &[u8],
+        thumbnail: Option<&[u8]>,
+    ) -> StoreResult<()>;
+    /// What is known of the files with these digests; unknown digests are left out.
+    async fn attachment_files(&self, digests: &[ContentDigest])
+    -> StoreResult<Vec<AttachmentFile>>;
+    /// The bytes of a file, or of its thumbnail.
+    async fn attachment_content(
+        &self,
+        digest: &ContentDigest,
+        thumbnail: bool,
+    ) -> StoreResult<Option<Vec<u8>>>;
+}
+
 /// Everything a backend provides. The binary picks a backend once and hands an
 /// `Arc<dyn Store>` to the rest.
 pub trait Store:
@@ -277,6 +299,7 @@ pub trait Store:
     + CredentialStore
     + SessionStore
     + ResidentSignInStore
+    + AttachmentStore
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

@@ -46,6 +46,7 @@ impl ApiError {
 
 fn domain_status(error: &DomainError) -> StatusCode {
     match error {
+        DomainError::Invalid(e) if e.code == "file_too_large" => StatusCode::PAYLOAD_TOO_LARGE,
         DomainError::Invalid(_) | DomainError::UnitNotResponsible { .. } => {
             StatusCode::UNPROCESSABLE_ENTITY
         }

@@ -234,6 +234,15 @@ pub fn body(body: Result<Bytes, BytesRejection>, lang: Lang) -> Result<Bytes, Ap
 
 /// The path parameters. A segment that does not even decode (`%FF`) names nothing that
 /// exists: 404 with the JSON error instead of axum's plain-text 400.
+pub fn query<T>(
+    query: Result<axum::extract::Query<T>, axum::extract::rejection::QueryRejection>,
+    lang: Lang,
+) -> Result<axum::extract::Query<T>, ApiError> {
+    query.map_err(|e| {
+        ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", e.body_text()).in_lang(lang)
+    })
+}
+
 pub fn path<T>(path: Result<Path<T>, PathRejection>, lang: Lang) -> Result<T, ApiError> {
     path.map(|Path(value)| value).map_err(|rejection| {
         ApiError::new(StatusCode::NOT_FOUND, "not_found", rejection.body_text()).in_lang(lang)

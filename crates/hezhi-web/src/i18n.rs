@@ -146,6 +146,24 @@ pub fn error_message(code: &str, lang: Lang) -> Option<&'static str> {
             "The grid's shape has too many positions (at most 10,000)",
         ),
         "invalid_value" => ("取值无效", "Invalid value"),
+        "file_empty" => ("文件是空的", "The file is empty"),
+        "file_too_large" => (
+            "文件超过 10 MB，请压缩或拆分后再上传",
+            "The file is over 10 MB; compress or split it and try again",
+        ),
+        "unsupported_file_type" => (
+            "只能上传 JPEG、PNG、WebP 图片或 PDF 文件",
+            "Only JPEG, PNG and WebP images and PDF files are accepted",
+        ),
+        "unreadable_file" => (
+            "文件已损坏或不完整，无法读取，请重新上传",
+            "The file is damaged or incomplete and cannot be read; upload it again",
+        ),
+        "unknown_file" => (
+            "找不到该文件，请先上传",
+            "No such file is stored; upload it first",
+        ),
+        "invalid_digest" => ("文件标识格式不正确", "Malformed file digest"),
         "invalid_outcome" => ("办结结果无效", "Invalid outcome"),
         "invalid_idempotency_key" => ("幂等键格式不正确", "Invalid idempotency key"),
         "required" => ("此项为必填", "This field is required"),

@@ -36,6 +36,14 @@ fn command_body(kind: CommandKind) -> Value {
         | CommandKind::ConfirmPart
         | CommandKind::Verify => (json!({ "note": text }), vec![]),
         CommandKind::ApproveExtension => (json!({ "note": text }), vec![]),
+        CommandKind::Attach => (
+            json!({
+                "digest": { "type": "string", "pattern": "^[0-9a-f]{64}$",
+                    "description": "The digest `POST /files` answered with" },
+                "name": { "type": "string", "maxLength": 120 }
+            }),
+            vec!["digest", "name"],
+        ),
         CommandKind::Decline => (
             json!({ "reason": text, "suggested_channel": referral }),
             vec!["reason", "suggested_channel"],
@@ -263,6 +271,50 @@ pub fn document() -> Value {
                             "type": "object", "properties": { "items": { "type": "array",
                                 "items": { "$ref": "#/components/schemas/Event" } } } } } } },
                         "401": auth_errors["401"], "404": auth_errors["404"]
+                    }
+                }
+            },
+            "/cases/{id}/attachments": {
+                "get": {
+                    "summary": "The files attached to the case (附件), oldest first",
+                    "parameters": [id_param],
+                    "responses": {
+                        "200": { "description": "Attachments", "content": { "application/json": { "schema": {
+                            "type": "object", "properties": { "items": { "type": "array",
+                                "items": { "$ref": "#/components/schemas/Attachment" } } } } } } },
+                        "401": auth_errors["401"], "404": auth_errors["404"]
+                    }
+                }
+            },
+            "/cases/{id}/attachments/{digest}": {
+                "get": {
+                    "summary": "The content of a file attached to the case, or its thumbnail",
+                    "description": "Served with its stored media type, `X-Content-Type-Options: nosniff` and a sandboxing `Content-Security-Policy`. A file that is not attached to this case is not found.",
+                    "parameters": [id_param,
+                        { "name": "digest", "in": "path", "required": true, "schema": { "type": "string", "pattern": "^[0-9a-f]{64}$" } },
+                        { "name": "thumbnail", "in": "query", "required": false, "schema": { "type": "boolean" },
+                          "description": "A JPEG at most 320 px on a side (images only)" }],
+                    "responses": {
+                        "200": { "description": "The bytes", "content": {
+                            "image/jpeg": {}, "image/png": {}, "image/webp": {}, "application/pdf": {} } },
+                        "400": error_response("Unknown query parameter"),
+                        "401": auth_errors["401"], "404": auth_errors["404"]
+                    }
+                }
+            },
+            "/files": {
+                "post": {
+                    "summary": "Upload a file to attach to a case",
+                    "description": "The body is the file itself. JPEG, PNG and WebP images and PDF documents of at most 10 MiB are accepted; the type is judged by the content, never by a name or a header. The file is stored once under the SHA-256 of its content; images get a thumbnail, and the camera's capture time and GPS position are kept. Attach it with the `attach` command, naming the digest.",
+                    "requestBody": { "required": true, "content": { "application/octet-stream": {
+                        "schema": { "type": "string", "format": "binary" } } } },
+                    "responses": {
+                        "201": { "description": "Stored (or already stored)", "content": { "application/json": {
+                            "schema": { "$ref": "#/components/schemas/AttachmentFile" } } } },
+                        "401": auth_errors["401"],
+                        "403": error_response("The caller's role attaches no files"),
+                        "413": error_response("Over 10 MiB (`file_too_large`, or `body_too_large` when cut off in transfer)"),
+                        "422": error_response("Empty (`file_empty`), of another type (`unsupported_file_type`) or damaged (`unreadable_file`)")
                     }
                 }
             },
@@ -638,6 +690,21 @@ pub fn document() -> Value {
                     "description": "The cookie set by `POST /session` (staff) or `POST /resident/session` (residents). Requests that change state must also send the session's `csrf_token` in `X-CSRF-Token`. A session ends 30 minutes unused or 12 hours after sign-in (configurable); until the password is changed, or TOTP enrolled where required, it may only do that." }
             },
             "schemas": {
+                "AttachmentFile": { "type": "object", "properties": {
+                    "digest": { "type": "string", "pattern": "^[0-9a-f]{64}$" },
+                    "media_type": enum_schema(&["image/jpeg", "image/png", "image/webp", "application/pdf"]),
+                    "size": { "type": "integer" },
+                    "width": { "type": ["integer", "null"] },
+                    "height": { "type": ["integer", "null"] },
+                    "taken_at": { "type": ["string", "null"], "description": "The camera's local capture time (EXIF DateTimeOriginal), without a zone" },
+                    "position": { "type": ["object", "null"], "properties": {
+                        "lat": { "type": "number" }, "lon": { "type": "number" } } },
+                    "has_thumbnail": { "type": "boolean" } } },
+                "Attachment": { "allOf": [ { "$ref": "#/components/schemas/AttachmentFile" },
+                    { "type": "object", "properties": {
+                        "name": { "type": "string" },
+                        "attached_at": { "type": "string", "format": "date-time" },
+                        "attached_by_role": { "type": "string" } } } ] },
                 "Error": { "type": "object", "required": ["error"], "properties": { "error": {
                     "type": "object", "required": ["code", "message"], "properties": {
                         "code": { "type": "string", "description": "Stable snake_case code" },

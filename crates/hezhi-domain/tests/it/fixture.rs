@@ -136,7 +136,7 @@ pub fn actor_for(kind: CommandKind) -> Actor {
         C::Acknowledge | C::Return | C::RequestExtension | C::Resolve => handler_of(LEAD),
         C::ConfirmPart => handler_of(SUPPORT_A),
         C::Supervise => supervisor(),
-        C::Verify | C::Rework => grid_worker(),
+        C::Verify | C::Rework | C::Attach => grid_worker(),
     }
 }
 
@@ -227,6 +227,13 @@ pub fn sample(kind: CommandKind, now: DateTime<Utc>) -> Command {
             note: None,
         },
         C::Archive => Command::Archive {},
+        C::Attach => Command::Attach {
+            digest: hezhi_domain::ContentDigest::parse(
+                "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+            )
+            .expect("a valid digest"),
+            name: "现场照片.jpg".to_owned(),
+        },
     }
 }
 

@@ -161,7 +161,11 @@ fn a_resident_may_do_nothing_else_to_his_own_case() {
         .filter(|k| k.permitted_to(Role::Resident));
     assert_eq!(
         kinds.collect::<Vec<_>>(),
-        [CommandKind::Report, CommandKind::FollowUp]
+        [
+            CommandKind::Report,
+            CommandKind::FollowUp,
+            CommandKind::Attach
+        ]
     );
 }
 

@@ -266,9 +266,7 @@ pub async fn list(
     caller: Caller,
     query: Result<Query<ListQuery>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    let Query(query) = query.map_err(|e| {
-        ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", e.body_text()).in_lang(caller.lang)
-    })?;
+    let Query(query) = extract::query(query, caller.lang)?;
     let now = app.now();
     let (filter, page) = query.parse(now).map_err(app_error(&caller))?;
     let page = app

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`.
 
 mod admin;
+pub(crate) mod attachments;
 mod audit;
 mod cases;
 mod regions;
@@ -27,6 +28,15 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/cases/{id}", get(cases::show))
         .route("/cases/{id}/events", get(cases::events))
         .route("/cases/{id}/reveal", post(cases::reveal))
+        .route("/cases/{id}/attachments", get(attachments::list))
+        .route(
+            "/cases/{id}/attachments/{digest}",
+            get(attachments::content),
+        )
+        .route(
+            "/files",
+            post(attachments::upload).layer(DefaultBodyLimit::max(attachments::MAX_UPLOAD_BODY)),
+        )
         .route("/cases/{id}/{command}", post(cases::command))
         .route("/regions/{code}", get(regions::show))
         .route("/units", get(regions::units).post(admin::create_unit))

@@ -190,6 +190,7 @@ catalogue! {
     CommandRework => "返工", "Send back for rework";
     CommandFollowUp => "回访", "Follow up";
     CommandArchive => "归档销号", "Archive";
+    CommandAttach => "上传附件", "Attach a file";
     CommandReport => "登记", "Report";
     EventReported => "登记", "Reported";
     EventAccepted => "受理", "Accepted";
@@ -210,6 +211,7 @@ catalogue! {
     EventReworkRequested => "返工", "Rework requested";
     EventFollowedUp => "回访", "Followed up";
     EventArchived => "归档销号", "Archived";
+    EventAttached => "上传附件", "File attached";
     RoleGridWorker => "网格员", "Grid worker";
     RoleIntakeClerk => "受理员", "Intake clerk";
     RoleDispatcher => "调度员", "Dispatcher";
@@ -299,6 +301,7 @@ pub fn command(kind: CommandKind) -> Msg {
         CommandKind::Rework => Msg::CommandRework,
         CommandKind::FollowUp => Msg::CommandFollowUp,
         CommandKind::Archive => Msg::CommandArchive,
+        CommandKind::Attach => Msg::CommandAttach,
     }
 }
 
@@ -324,6 +327,7 @@ pub fn event(name: &str) -> Option<Msg> {
         "rework_requested" => Msg::EventReworkRequested,
         "followed_up" => Msg::EventFollowedUp,
         "archived" => Msg::EventArchived,
+        "attached" => Msg::EventAttached,
         _ => return None,
     })
 }

@@ -194,6 +194,35 @@ impl Fixture {
     }
 }
 
+/// A small PNG, the file every test attaches.
+pub fn sample_file() -> Vec<u8> {
+    hezhi_media::sample::png(16, 12)
+}
+
+pub fn sample_file_digest() -> String {
+    hezhi_media::digest(&sample_file())
+}
+
+/// Stores [`sample_file`], so that commands may attach it.
+pub async fn store_sample_file(h: &crate::harness::Harness) {
+    let inspected = hezhi_media::inspect(&sample_file()).expect("a valid PNG");
+    let file = hezhi_store::AttachmentFile {
+        digest: hezhi_domain::ContentDigest::parse(&inspected.digest).expect("digest"),
+        media_type: inspected.media_type.mime().to_owned(),
+        size: inspected.size as u64,
+        width: inspected.dimensions.map(|d| d.0),
+        height: inspected.dimensions.map(|d| d.1),
+        taken_at: None,
+        position: None,
+        has_thumbnail: true,
+        stored_at: h.now(),
+    };
+    h.store
+        .put_attachment_file(&file, &sample_file(), inspected.thumbnail.as_deref())
+        .await
+        .expect("store the sample file");
+}
+
 pub fn rfc3339(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Secs, true)
 }

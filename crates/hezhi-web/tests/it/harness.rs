@@ -113,6 +113,31 @@ impl Harness {
         Call::new(self.router.clone(), Method::DELETE, uri.into())
     }
 
+    /// A new user with one role, signed in by an API token.
+    pub async fn person(
+        &self,
+        name: &str,
+        role: hezhi_domain::Role,
+        region: Option<&str>,
+        unit: Option<hezhi_domain::UnitId>,
+    ) -> Person {
+        let (user, token) = self
+            .app
+            .add_user(hezhi_app::NewUser {
+                name: name.to_owned(),
+                role,
+                region: region.map(|r| hezhi_domain::RegionCode::parse(r).expect("region code")),
+                unit,
+            })
+            .await
+            .expect("user");
+        Person {
+            id: user.id,
+            name: name.to_owned(),
+            token,
+        }
+    }
+
     pub fn now(&self) -> DateTime<Utc> {
         hezhi_app::Clock::now(self.clock.as_ref())
     }

@@ -17,7 +17,6 @@ use crate::fixture::{GRID, OTHER_TOWN, OTHER_VILLAGE, Person, TOWN, VILLAGE, cas
 use crate::harness::{CaseRef, Harness, Reply, on_postgres, on_sqlite};
 use axum::http::Method;
 use chrono::{DateTime, Utc};
-use hezhi_app::NewUser;
 use hezhi_domain::access::{Action, Relation, permits, relation, relation_to_region};
 use hezhi_domain::{
     Actor, CaseId, CaseState, CommandKind, RegionCode, RegionLevel, Role, UnitId, UnitKind,
@@ -99,7 +98,8 @@ impl Stage {
             | C::ConfirmPart
             | C::RequestExtension
             | C::Supervise
-            | C::Escalate => Stage::Dispatched,
+            | C::Escalate
+            | C::Attach => Stage::Dispatched,
             C::ApproveExtension | C::RefuseExtension => Stage::ExtensionPending,
             C::Resolve => Stage::InProgress,
             C::Verify | C::Rework => Stage::Resolved,
@@ -287,30 +287,6 @@ struct World {
     subjects: Vec<Subject>,
 }
 
-async fn person(
-    h: &Harness,
-    name: &str,
-    role: Role,
-    region: Option<&str>,
-    unit: Option<UnitId>,
-) -> Person {
-    let (user, token) = h
-        .app
-        .add_user(NewUser {
-            name: name.to_owned(),
-            role,
-            region: region.map(code),
-            unit,
-        })
-        .await
-        .expect("user");
-    Person {
-        id: user.id,
-        name: name.to_owned(),
-        token,
-    }
-}
-
 async fn build_world(h: &Harness) -> World {
     h.store
         .upsert_regions(&[Region {
@@ -328,9 +304,10 @@ async fn build_world(h: &Harness) -> World {
             .expect("unit")
             .id
     };
+    crate::fixture::store_sample_file(h).await;
     let under_test = unit("南张街道司法所", UnitKind::JusticeOffice).await;
     let partner = unit("南张街道派出所", UnitKind::PoliceStation).await;
-    let resident = person(h, "iso_resident", Role::Resident, None, None).await;
+    let resident = h.person("iso_resident", Role::Resident, None, None).await;
     let mut subjects = Vec::new();
     for role in Role::ALL {
         let (scope, region, unit) = match role {
@@ -342,7 +319,8 @@ async fn build_world(h: &Harness) -> World {
         let who = if role == Role::Resident {
             resident.clone()
         } else {
-            person(h, &format!("iso_{}", role.as_str()), role, region, unit).await
+            h.person(&format!("iso_{}", role.as_str()), role, region, unit)
+                .await
         };
         subjects.push(Subject {
             role,
@@ -365,7 +343,7 @@ async fn build_world(h: &Harness) -> World {
             continue;
         }
         let name = format!("iso_{}_of_a_grid", role.as_str());
-        let who = person(h, &name, role, Some(GRID), None).await;
+        let who = h.person(&name, role, Some(GRID), None).await;
         subjects.push(Subject {
             role,
             scope: Scope::Grid,
@@ -382,24 +360,16 @@ async fn build_world(h: &Harness) -> World {
     World {
         unit: under_test,
         partner,
-        unit_driver: person(
-            h,
-            "iso_unit_driver",
-            Role::UnitHandler,
-            None,
-            Some(under_test),
-        )
-        .await,
-        partner_driver: person(
-            h,
-            "iso_partner_driver",
-            Role::UnitHandler,
-            None,
-            Some(partner),
-        )
-        .await,
+        unit_driver: h
+            .person("iso_unit_driver", Role::UnitHandler, None, Some(under_test))
+            .await,
+        partner_driver: h
+            .person("iso_partner_driver", Role::UnitHandler, None, Some(partner))
+            .await,
         resident,
-        other_resident: person(h, "iso_other_resident", Role::Resident, None, None).await,
+        other_resident: h
+            .person("iso_other_resident", Role::Resident, None, None)
+            .await,
         subjects,
     }
 }
@@ -498,6 +468,9 @@ fn command_body(kind: CommandKind, route: &Route<'_>, now: DateTime<Utc>) -> Val
         C::Resolve => json!({ "outcome": "settled", "note": "双方达成调解协议" }),
         C::Rework => json!({ "reason": "回访发现问题未解决" }),
         C::FollowUp => json!({ "satisfaction": "satisfied" }),
+        C::Attach => {
+            json!({ "digest": crate::fixture::sample_file_digest(), "name": "现场照片.png" })
+        }
     }
 }
 
@@ -1485,7 +1458,9 @@ async fn check_admin(h: &Harness, w: &World, tally: &mut Tally) -> Vec<String> {
         tally,
         failures: Vec::new(),
     };
-    let target = person(h, "iso_admin_target", Role::Resident, None, None).await;
+    let target = h
+        .person("iso_admin_target", Role::Resident, None, None)
+        .await;
     let live = || async {
         h.store
             .user(target.id)

@@ -6,6 +6,7 @@
 //! and `…_on_postgres`, through [`harness::on_sqlite`] and [`harness::on_postgres`].
 
 mod access;
+mod attachments;
 mod audit;
 mod bad_input;
 mod browser;
