@@ -1,18 +1,20 @@
 //! `POST /cases/{id}/{command}`: a command form of the case page. The form carries the
-//! session's CSRF token and the version the user saw; the command goes through
-//! `App::run_command` like the API's, and the browser is sent back to the case
-//! (Post/Redirect/Get). A refused command re-renders the case page with the reason.
+//! session's CSRF token, the version the user saw and an idempotency key; files chosen in it
+//! (a verification photo, a resolution's documents) are attached first, each by its own
+//! `attach` command, and then the command itself runs, all through `App::run_command` like
+//! the API's. The browser is sent back to the case (Post/Redirect/Get); a refused command
+//! re-renders the case page with the reason. A retried submission replays every step.
 
+use super::form_input::FormInput;
 use super::{Page, case_show, refused, see_other, time};
 use crate::error::ApiError;
 use crate::extract::{self, FormCaller};
-use axum::Form;
-use axum::extract::rejection::{FormRejection, PathRejection};
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use hezhi_app::App;
-use hezhi_domain::{CaseId, Command, CommandKind};
+use hezhi_domain::{CaseId, Command, CommandKind, Principal};
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
 
@@ -26,18 +28,18 @@ fn invalid(field: &str) -> ApiError {
 }
 
 /// The command's JSON from the form's fields: empty fields left out, repeated
-/// `supporting_units` gathered, the due time read as China time.
+/// `supporting_units` gathered, times read as China time.
 fn command_of(kind: CommandKind, fields: &[(String, String)]) -> Result<Command, ApiError> {
     let mut object = Map::new();
     let mut supporting = Vec::new();
     for (name, value) in fields {
         let value = value.trim();
         match name.as_str() {
-            "csrf_token" | "version" => {}
+            "csrf_token" | "version" | "idempotency_key" => {}
             _ if value.is_empty() => {}
             "supporting_units" => supporting.push(json!(value)),
-            "due_at" => {
-                let at = time::parse_input(value).ok_or_else(|| invalid("due_at"))?;
+            "due_at" | "until" => {
+                let at = time::parse_input(value).ok_or_else(|| invalid(name))?;
                 object.insert(name.clone(), json!(at));
             }
             _ => {
@@ -52,26 +54,73 @@ fn command_of(kind: CommandKind, fields: &[(String, String)]) -> Result<Command,
     extract::from_json_value(Value::Object(object), crate::i18n::Lang::Zh)
 }
 
+/// Attaches the form's files, then runs the command (unless it was only `attach`).
+async fn carry_out(
+    app: &App,
+    principal: &Principal,
+    id: CaseId,
+    kind: CommandKind,
+    input: &FormInput,
+) -> Result<(), ApiError> {
+    let path = format!("/cases/{id}/{}", kind.as_str());
+    let mut version = input.field("version").trim().parse::<u32>().ok();
+    if kind == CommandKind::Attach && input.files.is_empty() {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "required",
+            "choose a file",
+        )
+        .with_field("file"));
+    }
+    // Checked before any file is attached, so that a bad form attaches nothing.
+    let command = match kind {
+        CommandKind::Attach => None,
+        _ => Some(command_of(kind, &input.fields)?),
+    };
+    for (n, file) in input.files.iter().enumerate() {
+        let outcome = app
+            .attach_file(
+                principal,
+                id,
+                version,
+                &file.name,
+                &file.bytes,
+                input.idempotency(&path, &format!("file{n}"))?,
+            )
+            .await
+            .map_err(ApiError::from)?;
+        version = Some(outcome.receipt.version);
+    }
+    if let Some(command) = command {
+        app.run_command(
+            principal,
+            id,
+            version,
+            command,
+            input.idempotency(&path, "command")?,
+        )
+        .await
+        .map_err(ApiError::from)?;
+    }
+    Ok(())
+}
+
 pub async fn run(
     State(app): State<Arc<App>>,
     page: Page,
     caller: Result<FormCaller, ApiError>,
     params: Result<Path<(String, String)>, PathRejection>,
-    input: Result<Form<Vec<(String, String)>>, FormRejection>,
+    input: Result<FormInput, ApiError>,
 ) -> Response {
     let Ok(caller) = caller else {
         return see_other("/sign-in");
     };
-    let fields = input.map(|Form(f)| f).unwrap_or_default();
-    let field = |name: &str| {
-        fields
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-            .unwrap_or_default()
-    };
     let session = caller.session().clone();
-    let caller = match caller.check_form_token(field("csrf_token")) {
+    let input = match input {
+        Ok(input) => input,
+        Err(error) => return refused(&page, &error),
+    };
+    let caller = match caller.check_form_token(input.field("csrf_token")) {
         Ok(caller) => caller,
         Err(error) => return refused(&page, &error),
     };
@@ -86,16 +135,8 @@ pub async fn run(
         let error = ApiError::new(StatusCode::NOT_FOUND, "unknown_command", "no such command");
         return case_show::render(&app, &page, &session, Some(id), Some(error)).await;
     };
-    let version = field("version").trim().parse::<u32>().ok();
-    let result = match command_of(kind, &fields) {
-        Ok(command) => app
-            .run_command(&caller.principal, id, version, command, None)
-            .await
-            .map_err(ApiError::from),
-        Err(error) => Err(error),
-    };
-    match result {
-        Ok(_) => see_other(&format!("/cases/{id}")),
+    match carry_out(&app, &caller.principal, id, kind, &input).await {
+        Ok(()) => see_other(&format!("/cases/{id}")),
         Err(error) => case_show::render(&app, &page, &session, Some(id), Some(error)).await,
     }
 }
@@ -114,7 +155,12 @@ mod tests {
         };
         let accept = command_of(
             CommandKind::Accept,
-            &fields(&[("csrf_token", "x"), ("version", "1"), ("note", "")]),
+            &fields(&[
+                ("csrf_token", "x"),
+                ("version", "1"),
+                ("idempotency_key", "k"),
+                ("note", ""),
+            ]),
         )
         .expect("accept");
         assert_eq!(accept, Command::Accept { note: None });
@@ -149,5 +195,11 @@ mod tests {
         let error = command_of(CommandKind::Dispatch, &fields(&[("due_at", "soon")]))
             .expect_err("a bad time");
         assert_eq!(error.field.as_deref(), Some("due_at"));
+        let extension = command_of(
+            CommandKind::RequestExtension,
+            &fields(&[("until", "2026-03-20T12:00"), ("reason", "等待鉴定")]),
+        )
+        .expect("extension");
+        assert!(matches!(extension, Command::RequestExtension { .. }));
     }
 }

@@ -5,7 +5,7 @@
 use super::case_list::{deadline, urgency_class};
 use super::html::Html;
 use super::text::{self, Msg};
-use super::{Page, time};
+use super::{Page, form_input, time};
 use crate::auth;
 use crate::error::ApiError;
 use axum::extract::rejection::PathRejection;
@@ -17,7 +17,7 @@ use hezhi_domain::{Action, Case, CaseId, CommandKind, Event, masked_address};
 use std::sync::Arc;
 
 /// The commands the pages offer forms for, in the order of the loop.
-const OFFERED: [CommandKind; 12] = [
+const OFFERED: [CommandKind; 18] = [
     CommandKind::Accept,
     CommandKind::Decline,
     CommandKind::Triage,
@@ -25,12 +25,35 @@ const OFFERED: [CommandKind; 12] = [
     CommandKind::Acknowledge,
     CommandKind::Return,
     CommandKind::ConfirmPart,
+    CommandKind::ApproveExtension,
+    CommandKind::RefuseExtension,
     CommandKind::Resolve,
     CommandKind::Verify,
     CommandKind::Rework,
     CommandKind::FollowUp,
     CommandKind::Archive,
+    CommandKind::RequestExtension,
+    CommandKind::Supervise,
+    CommandKind::Escalate,
+    CommandKind::Attach,
 ];
+
+/// Commands that do not move the case along its loop: their forms start folded, so that the
+/// next step of the loop is the first thing on the page.
+const ASIDE: [CommandKind; 4] = [
+    CommandKind::RequestExtension,
+    CommandKind::Supervise,
+    CommandKind::Escalate,
+    CommandKind::Attach,
+];
+
+/// Forms that may carry files, and the field the files go in.
+fn takes_files(kind: CommandKind) -> bool {
+    matches!(
+        kind,
+        CommandKind::Attach | CommandKind::Verify | CommandKind::Resolve
+    )
+}
 
 pub async fn show(
     State(app): State<Arc<App>>,
@@ -90,6 +113,7 @@ pub async fn render(
     let categories = app.categories().await.unwrap_or_default();
     summary(app, page, &case, &categories, &mut body);
     parties(page, &case, &mut body);
+    attachments(app, page, session, &case, &mut body).await;
     forms(app, page, session, &case, &mut body).await;
     timeline(page, &events, &mut body);
     body.raw(r#"<p><a href="/cases">"#)
@@ -202,6 +226,88 @@ fn parties(page: &Page, case: &Case, body: &mut Html) {
     body.raw("</ul></section>");
 }
 
+/// A size in bytes for people: KB below a megabyte, MB above.
+fn file_size(bytes: u64) -> String {
+    if bytes < 1024 * 1024 {
+        format!("{} KB", bytes.div_ceil(1024))
+    } else {
+        format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
+    }
+}
+
+async fn attachments(app: &App, page: &Page, session: &Session, case: &Case, body: &mut Html) {
+    let attachments = app
+        .case_attachments(&session.principal, case.id)
+        .await
+        .unwrap_or_default();
+    body.raw(r#"<section aria-labelledby="attachments"><h2 id="attachments">"#)
+        .text(page.t(Msg::Attachments))
+        .raw("</h2>");
+    if attachments.is_empty() {
+        body.element("p", "", page.t(Msg::NoAttachments));
+    } else {
+        body.raw(r#"<ul class="attachments">"#);
+        for attachment in &attachments {
+            let file = &attachment.file;
+            let href = format!("/cases/{}/files/{}", case.id, file.digest);
+            body.raw("<li>");
+            body.raw(&format!(
+                r#"<a href="{href}" target="_blank" rel="noopener">"#
+            ));
+            if file.has_thumbnail {
+                body.raw(&format!(r#"<img src="{href}/thumbnail" alt=""#))
+                    .text(&attachment.name)
+                    .raw(r#"" loading="lazy">"#);
+            } else {
+                body.element("span", r#"class="file-kind""#, "PDF");
+            }
+            body.raw("</a>");
+            body.raw(r#"<p class="file-name">"#)
+                .raw(&format!(
+                    r#"<a href="{href}" target="_blank" rel="noopener">"#
+                ))
+                .text(&attachment.name)
+                .raw("</a></p>");
+            body.element(
+                "p",
+                r#"class="hint""#,
+                &format!(
+                    "{} · {} · {}",
+                    file_size(file.size),
+                    page.t(text::role(attachment.attached_by_role)),
+                    time::format(attachment.attached_at, page.lang)
+                ),
+            );
+            if let Some(taken) = file.taken_at {
+                body.element(
+                    "p",
+                    r#"class="hint evidence""#,
+                    &format!(
+                        "{}: {}",
+                        page.t(Msg::TakenAt),
+                        taken.format("%Y-%m-%d %H:%M:%S")
+                    ),
+                );
+            }
+            if let Some(position) = file.position {
+                body.element(
+                    "p",
+                    r#"class="hint evidence""#,
+                    &format!(
+                        "{}: {:.5}, {:.5}",
+                        page.t(Msg::TakenWhere),
+                        position.lat,
+                        position.lon
+                    ),
+                );
+            }
+            body.raw("</li>");
+        }
+        body.raw("</ul>");
+    }
+    body.raw("</section>");
+}
+
 fn timeline(page: &Page, events: &[Event], body: &mut Html) {
     body.raw(r#"<section aria-labelledby="timeline"><h2 id="timeline">"#)
         .text(page.t(Msg::Timeline))
@@ -218,7 +324,7 @@ fn timeline(page: &Page, events: &[Event], body: &mut Html) {
             .text(page.t(text::role(event.role)));
         // What the actor wrote: the note or reason of the event (never personal data).
         let detail = serde_json::to_value(&event.kind).unwrap_or_default();
-        for field in ["reason", "note"] {
+        for field in ["reason", "note", "name"] {
             if let Some(text) = detail.get(field).and_then(|v| v.as_str()) {
                 body.element("p", "", text);
             }
@@ -247,23 +353,69 @@ async fn forms(app: &App, page: &Page, session: &Session, case: &Case, body: &mu
     }
     for kind in commands {
         let name = kind.as_str();
+        let aside = ASIDE.contains(&kind);
+        if aside {
+            body.raw(r#"<details class="aside"><summary>"#)
+                .text(page.t(text::command(kind)))
+                .raw("</summary>");
+        }
+        let enctype = if takes_files(kind) {
+            r#" enctype="multipart/form-data""#
+        } else {
+            ""
+        };
         body.raw(&format!(
-            r#"<form method="post" action="/cases/{}/{name}" class="command stack" id="form-{name}">"#,
+            r#"<form method="post" action="/cases/{}/{name}" class="command stack" id="form-{name}"{enctype}>"#,
             case.id
         ))
         .raw(&auth::hidden_field(session))
+        .raw(&form_input::idempotency_field(&form_input::random_key()))
         .raw(&format!(
             r#"<input type="hidden" name="version" value="{}">"#,
             case.version
-        ))
-        .element("h3", "", page.t(text::command(kind)));
+        ));
+        if !aside {
+            body.element("h3", "", page.t(text::command(kind)));
+        }
         fields(app, page, case, kind, body).await;
+        if takes_files(kind) {
+            file_input(page, body, kind);
+        }
         body.raw(r#"<button type="submit">"#)
             .text(page.t(text::command(kind)))
             .raw("</button></form>");
+        if aside {
+            body.raw("</details>");
+        }
     }
     body.raw("</section>");
 }
+
+/// The file input of a form that takes files: photos from the camera on a phone for a
+/// verification, any accepted file otherwise.
+fn file_input(page: &Page, body: &mut Html, kind: CommandKind) {
+    let id = format!("{}-file", kind.as_str());
+    let (label, accept, extra) = match kind {
+        CommandKind::Verify => (
+            Msg::VerificationPhoto,
+            "image/jpeg,image/png,image/webp",
+            r#" capture="environment""#,
+        ),
+        CommandKind::Attach => (Msg::FilesToAttach, ACCEPTED_FILES, " required"),
+        _ => (Msg::FilesToAttach, ACCEPTED_FILES, ""),
+    };
+    body.raw(&format!(r#"<label for="{id}">"#))
+        .text(page.t(label))
+        .raw(&format!(
+            r#"</label><input id="{id}" name="file" type="file" multiple accept="{accept}"{extra} aria-describedby="{id}-hint">"#
+        ))
+        .raw(&format!(r#"<p class="hint" id="{id}-hint">"#))
+        .text(page.t(Msg::FilesHint))
+        .raw("</p>");
+}
+
+/// What the file inputs offer; the server judges every file by its content all the same.
+const ACCEPTED_FILES: &str = "image/jpeg,image/png,image/webp,application/pdf";
 
 /// A labelled text area; `required` for the fields the command cannot do without.
 fn textarea(
@@ -339,7 +491,21 @@ async fn fields(app: &App, page: &Page, case: &Case, kind: CommandKind, body: &m
                 false,
             );
         }
-        CommandKind::Return | CommandKind::Rework => {
+        CommandKind::Return | CommandKind::Rework | CommandKind::Escalate => {
+            textarea(page, body, kind, "reason", Msg::Reason, true);
+        }
+        CommandKind::ApproveExtension => textarea(page, body, kind, "note", Msg::Note, false),
+        CommandKind::RefuseExtension | CommandKind::Supervise => {
+            textarea(page, body, kind, "note", Msg::Note, true);
+        }
+        CommandKind::RequestExtension => {
+            let from = case.due_at.unwrap_or_else(|| app.now());
+            body.raw(r#"<label for="request_extension-until">"#)
+                .text(page.t(Msg::ExtendUntil))
+                .raw(&format!(
+                    r#"</label><input id="request_extension-until" name="until" type="datetime-local" required value="{}">"#,
+                    time::input_value(from + chrono::Duration::days(7))
+                ));
             textarea(page, body, kind, "reason", Msg::Reason, true);
         }
         CommandKind::Triage => {

@@ -34,14 +34,6 @@ pub async fn show(State(app): State<Arc<App>>, page: Page) -> Response {
     .await
 }
 
-fn random_key() -> String {
-    let mut bytes = [0u8; 16];
-    // Without the OS generator the key is all zeros: a repeated submit is then refused as a
-    // reused key, never applied twice.
-    let _ = getrandom::fill(&mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// The form, filled with `entered`, with `error` and then `earlier` (the earlier and similar
 /// cases of a check) above it.
 pub async fn render(
@@ -66,7 +58,7 @@ pub async fn render(
     body.raw(r#"<form method="post" action="/intake" class="stack intake">"#)
         .raw(&auth::hidden_field(session));
     let key = match value("idempotency_key") {
-        "" => random_key(),
+        "" => super::form_input::random_key(),
         given => given.to_owned(),
     };
     body.raw(r#"<input type="hidden" name="idempotency_key" value=""#)

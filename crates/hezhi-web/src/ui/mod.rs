@@ -3,9 +3,11 @@
 //! `Accept-Language` asks for English; times in China time; every string in [`text`].
 
 mod case_command;
+mod case_file;
 mod case_list;
 mod case_receipt;
 mod case_show;
+mod form_input;
 mod html;
 mod intake_check;
 mod intake_create;
@@ -23,7 +25,7 @@ use crate::auth;
 use crate::error::ApiError;
 use crate::i18n::{Lang, error_message};
 use axum::Router;
-use axum::extract::{FromRequestParts, State};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -60,7 +62,15 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/track", get(track_show::show).post(track_show::lookup))
         .route("/cases/{id}", get(case_show::show))
         .route("/cases/{id}/receipt", get(case_receipt::show))
-        .route("/cases/{id}/{command}", post(case_command::run))
+        .route("/cases/{id}/files/{digest}", get(case_file::show))
+        .route(
+            "/cases/{id}/files/{digest}/thumbnail",
+            get(case_file::thumbnail),
+        )
+        .route(
+            "/cases/{id}/{command}",
+            post(case_command::run).layer(DefaultBodyLimit::max(form_input::MAX_FORM_BODY)),
+        )
 }
 
 async fn home(State(app): State<Arc<App>>, headers: HeaderMap) -> Redirect {
@@ -337,7 +347,6 @@ pub fn url_encode(text: &str) -> String {
     out
 }
 
-/// Post/Redirect/Get: after a form, the browser loads `to` with GET.
 /// Whether one of the staff roles of `session` may take `command` on cases inside its region.
 pub fn may_take(session: &Session, command: hezhi_domain::CommandKind) -> bool {
     session.principal.assignments.iter().any(|a| {
@@ -350,6 +359,7 @@ pub fn may_take(session: &Session, command: hezhi_domain::CommandKind) -> bool {
     })
 }
 
+/// Post/Redirect/Get: after a form, the browser loads `to` with GET.
 pub fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()
 }

@@ -191,6 +191,14 @@ catalogue! {
     CommandFollowUp => "回访", "Follow up";
     CommandArchive => "归档销号", "Archive";
     CommandAttach => "上传附件", "Attach a file";
+    VerificationPhoto => "现场照片", "Photo of the spot";
+    FilesToAttach => "附件（照片或文件）", "Files (photos or documents)";
+    FilesHint => "可选 JPEG、PNG、WebP 图片或 PDF 文件，每个不超过 10 MB，一次最多 4 个。", "JPEG, PNG or WebP images or PDF files, up to 10 MB each and 4 at a time.";
+    ExtendUntil => "申请延期至", "Extend until";
+    Attachments => "材料与照片", "Documents and photos";
+    NoAttachments => "暂无附件。", "No files yet.";
+    TakenAt => "拍摄时间", "Taken at";
+    TakenWhere => "拍摄位置", "Taken where";
     CommandReport => "登记", "Report";
     EventReported => "登记", "Reported";
     EventAccepted => "受理", "Accepted";

@@ -27,5 +27,6 @@ mod residents;
 mod sign_in;
 mod tracking;
 mod ui;
+mod ui_files;
 mod ui_intake;
 mod webdriver;
