@@ -33,6 +33,12 @@ fn refusal(error: MediaError) -> ValidationError {
     ValidationError::new("file", code, message)
 }
 
+/// Checks a file by its content without storing it: a form checks all its files before it
+/// writes anything.
+pub fn check_file(bytes: &[u8]) -> Result<(), ValidationError> {
+    hezhi_media::inspect(bytes).map(|_| ()).map_err(refusal)
+}
+
 impl App {
     /// Checks a file by its content and stores it under its digest, with a thumbnail and the
     /// camera's time and position for images. Storing the same bytes again is harmless. Only a
@@ -99,15 +105,21 @@ impl App {
             .await
     }
 
-    /// The files attached to a case, oldest first, for a user who may read the case.
+    /// The files attached to a case, oldest first, for a user who may read the case. A
+    /// resident sees the files residents sent, not the units' working documents.
     pub async fn case_attachments(
         &self,
         principal: &Principal,
         id: CaseId,
     ) -> Result<Vec<CaseAttachment>, AppError> {
         let events = self.events(principal, id).await?;
+        let resident_only = principal
+            .assignments
+            .iter()
+            .all(|a| a.role == Role::Resident);
         let attached: Vec<_> = events
             .iter()
+            .filter(|event| !resident_only || event.role == Role::Resident)
             .filter_map(|event| match &event.kind {
                 EventKind::Attached { digest, name } => Some((event, digest, name)),
                 _ => None,

@@ -20,7 +20,7 @@ pub use audit::AuditQuery;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::AppError;
 pub use hezhi_store::{
-    AttachmentFile, Attention, CaseFilter, CaseOrder, Category, Page, PageRequest,
+    AttachmentFile, Attention, CaseFilter, CaseOrder, Category, Page, PageRequest, Region,
 };
 pub use idempotency::IdempotencyRequest;
 pub use input::{CaseInput, PartyInput};

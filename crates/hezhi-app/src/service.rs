@@ -581,6 +581,19 @@ impl App {
         Ok((region, children))
     }
 
+    /// The regions without a parent: where a choice of place starts.
+    pub async fn top_regions(&self) -> Result<Vec<Region>, AppError> {
+        Ok(self.store.top_regions().await?)
+    }
+
+    /// A region by code.
+    pub async fn region(&self, code: &RegionCode) -> Result<Region, AppError> {
+        self.store
+            .region(code)
+            .await?
+            .ok_or(AppError::NotFound("region"))
+    }
+
     pub async fn units_in_region(&self, code: &RegionCode) -> Result<Vec<Unit>, AppError> {
         self.store
             .region(code)

@@ -44,7 +44,7 @@ pub struct PublicStep {
 
 /// The steps a resident is shown; supervision, escalation, returns, rework and extensions are
 /// the centre's internal business.
-fn public_step(event: &Event) -> Option<PublicStep> {
+pub fn public_step(event: &Event) -> Option<PublicStep> {
     let step = |kind| PublicStep {
         kind,
         at: event.at,

@@ -1084,6 +1084,16 @@ impl RegionStore for PostgresStore {
         rows.iter().map(decode_region).collect()
     }
 
+    async fn top_regions(&self) -> StoreResult<Vec<Region>> {
+        let rows = sqlx::query(
+            "SELECT code, name, level, parent FROM regions WHERE parent IS NULL ORDER BY code",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        rows.iter().map(decode_region).collect()
+    }
+
     async fn count_regions(&self) -> StoreResult<u64> {
         let count: i64 = sqlx::query_scalar("SELECT count(*) FROM regions")
             .fetch_one(&self.pool)

@@ -912,6 +912,10 @@ async fn regions(store: Arc<dyn Store>) {
     let names: Vec<_> = children.iter().map(|r| r.code.as_str()).collect();
     assert_eq!(names, ["370811001", "370811002"]);
     assert!(store.region(&code("99")).await.expect("read").is_none());
+    let top = store.top_regions().await.expect("top regions");
+    assert!(top.iter().any(|r| r.code.as_str() == "37"), "{top:?}");
+    assert!(top.iter().all(|r| r.parent.is_none()));
+    assert!(top.windows(2).all(|w| w[0].code < w[1].code), "by code");
 }
 
 async fn units(store: Arc<dyn Store>) {

@@ -53,6 +53,8 @@ pub trait RegionStore: Send + Sync {
     async fn upsert_regions(&self, regions: &[Region]) -> StoreResult<()>;
     async fn region(&self, code: &RegionCode) -> StoreResult<Option<Region>>;
     async fn region_children(&self, code: &RegionCode) -> StoreResult<Vec<Region>>;
+    /// The regions without a parent (the provinces), by code.
+    async fn top_regions(&self) -> StoreResult<Vec<Region>>;
     async fn count_regions(&self) -> StoreResult<u64>;
 }
 

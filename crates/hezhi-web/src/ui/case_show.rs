@@ -115,7 +115,8 @@ pub async fn render(
     parties(page, &case, &mut body);
     attachments(app, page, session, &case, &mut body).await;
     forms(app, page, session, &case, &mut body).await;
-    timeline(page, &events, &mut body);
+    let resident = super::report_new::is_resident(session);
+    timeline(page, &events, resident, &mut body);
     body.raw(r#"<p><a href="/cases">"#)
         .text(page.t(Msg::BackToCases))
         .raw("</a></p>");
@@ -308,11 +309,16 @@ async fn attachments(app: &App, page: &Page, session: &Session, case: &Case, bod
     body.raw("</section>");
 }
 
-fn timeline(page: &Page, events: &[Event], body: &mut Html) {
+/// The history; a resident sees the public steps only, as the tracking page shows them,
+/// without what staff wrote.
+fn timeline(page: &Page, events: &[Event], resident: bool, body: &mut Html) {
     body.raw(r#"<section aria-labelledby="timeline"><h2 id="timeline">"#)
         .text(page.t(Msg::Timeline))
         .raw(r#"</h2><ol class="timeline">"#);
     for event in events {
+        if resident && hezhi_app::tracking::public_step(event).is_none() {
+            continue;
+        }
         let name = event.kind.name();
         let label = text::event(name).map_or(name, |msg| page.t(msg));
         body.raw("<li>")
@@ -324,7 +330,12 @@ fn timeline(page: &Page, events: &[Event], body: &mut Html) {
             .text(page.t(text::role(event.role)));
         // What the actor wrote: the note or reason of the event (never personal data).
         let detail = serde_json::to_value(&event.kind).unwrap_or_default();
-        for field in ["reason", "note", "name"] {
+        let fields: &[&str] = if resident {
+            &[]
+        } else {
+            &["reason", "note", "name"]
+        };
+        for field in fields {
             if let Some(text) = detail.get(field).and_then(|v| v.as_str()) {
                 body.element("p", "", text);
             }

@@ -32,9 +32,8 @@ fn invalid(field: &str) -> ApiError {
 fn input_of(entered: &Entered) -> Result<CaseInput, ApiError> {
     let value = |name: &str| entered.get(name).map(|v| v.trim()).unwrap_or_default();
     let optional = |name: &str| Some(value(name).to_owned()).filter(|v| !v.is_empty());
-    let (kind, category) = value("category")
-        .split_once('/')
-        .ok_or_else(|| invalid("category"))?;
+    let (kind, category) =
+        intake_new::split_category(value("category")).ok_or_else(|| invalid("category"))?;
     let number = |name: &str| -> Result<Option<u64>, ApiError> {
         optional(name)
             .map(|v| v.parse().map_err(|_| invalid(name)))

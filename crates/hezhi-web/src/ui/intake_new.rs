@@ -14,6 +14,45 @@ use hezhi_domain::{CaseKind, Channel};
 use std::collections::HashMap;
 use std::sync::Arc;
 
+/// The category choice of a report form, grouped by kind; an option's value is
+/// `kind/category`, as [`split_category`] reads it.
+pub fn category_select(
+    body: &mut Html,
+    page: &Page,
+    categories: &[hezhi_app::Category],
+    selected: &str,
+    attributes: &str,
+) {
+    body.raw(&format!(
+        r#"<select id="category" name="category" {attributes}>"#
+    ));
+    for kind in CaseKind::ALL {
+        body.raw(r#"<optgroup label=""#)
+            .text(page.t(text::kind(kind)))
+            .raw(r#"">"#);
+        for category in categories.iter().filter(|c| c.kind == kind) {
+            let kind_name = serde_json::to_value(kind)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            let option = format!("{kind_name}/{}", category.code);
+            let chosen = if selected == option { " selected" } else { "" };
+            body.raw(r#"<option value=""#)
+                .text(&option)
+                .raw(&format!(r#""{chosen}>"#))
+                .text(page.category_name(category))
+                .raw("</option>");
+        }
+        body.raw("</optgroup>");
+    }
+    body.raw("</select>");
+}
+
+/// The kind and the category of a [`category_select`] value.
+pub fn split_category(value: &str) -> Option<(&str, &str)> {
+    value.trim().split_once('/')
+}
+
 /// The fields of the form, by name, as the user last entered them.
 pub type Entered = HashMap<String, String>;
 
@@ -61,43 +100,19 @@ pub async fn render(
         "" => super::form_input::random_key(),
         given => given.to_owned(),
     };
-    body.raw(r#"<input type="hidden" name="idempotency_key" value=""#)
-        .text(&key)
-        .raw(r#"">"#);
+    body.raw(&super::form_input::idempotency_field(&key));
 
     // What and how it came in.
     body.raw(r#"<label for="category">"#)
         .text(page.t(Msg::IntakeCategory))
         .raw(" *</label>");
-    body.raw(r#"<select id="category" name="category" required autofocus>"#);
-    for kind in CaseKind::ALL {
-        body.raw(r#"<optgroup label=""#)
-            .text(page.t(text::kind(kind)))
-            .raw(r#"">"#);
-        for category in categories.iter().filter(|c| c.kind == kind) {
-            let option = format!(
-                "{}/{}",
-                serde_json::to_value(kind)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default(),
-                category.code
-            );
-            let selected = if value("category") == option {
-                " selected"
-            } else {
-                ""
-            };
-            let name = page.category_name(category);
-            body.raw(r#"<option value=""#)
-                .text(&option)
-                .raw(&format!(r#""{selected}>"#))
-                .text(name)
-                .raw("</option>");
-        }
-        body.raw("</optgroup>");
-    }
-    body.raw("</select>");
+    category_select(
+        &mut body,
+        page,
+        &categories,
+        value("category"),
+        "required autofocus",
+    );
     body.raw(r#"<label for="channel">"#)
         .text(page.t(Msg::IntakeChannel))
         .raw("</label>");
@@ -237,7 +252,7 @@ pub async fn render(
 }
 
 /// A labelled text input.
-fn field(body: &mut Html, page: &Page, name: &str, label: Msg, value: &str, attributes: &str) {
+pub fn field(body: &mut Html, page: &Page, name: &str, label: Msg, value: &str, attributes: &str) {
     let star = if attributes.contains("required") {
         " *"
     } else {

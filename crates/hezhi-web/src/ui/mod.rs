@@ -14,6 +14,9 @@ mod intake_create;
 mod intake_new;
 mod password_edit;
 mod preference_update;
+mod report_create;
+mod report_new;
+mod resident_session;
 mod session_create;
 mod session_delete;
 mod session_new;
@@ -42,6 +45,7 @@ pub const LANG_COOKIE: &str = "lang";
 pub const TEXT_COOKIE: &str = "text";
 
 const APP_CSS: &str = include_str!("../../assets/app.css");
+const APP_JS: &str = include_str!("../../assets/app.js");
 
 pub fn routes() -> Router<Arc<App>> {
     Router::new()
@@ -59,6 +63,18 @@ pub fn routes() -> Router<Arc<App>> {
         )
         .route("/cases", get(case_list::list))
         .route("/intake", get(intake_new::show).post(intake_create::create))
+        .route(
+            "/report",
+            get(report_new::show)
+                .post(report_create::create)
+                .layer(DefaultBodyLimit::max(form_input::MAX_FORM_BODY)),
+        )
+        .route("/assets/app.js", get(script))
+        .route(
+            "/resident/sign-in",
+            get(resident_session::show).post(resident_session::sign_in),
+        )
+        .route("/resident/code", post(resident_session::send_code))
         .route("/track", get(track_show::show).post(track_show::lookup))
         .route("/cases/{id}", get(case_show::show))
         .route("/cases/{id}/receipt", get(case_receipt::show))
@@ -87,6 +103,17 @@ async fn stylesheet() -> Response {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         APP_CSS,
+    )
+        .into_response()
+}
+
+async fn script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        APP_JS,
     )
         .into_response()
 }
@@ -217,7 +244,7 @@ impl Page {
         .text(title)
         .raw(" · ")
         .text(self.t(Msg::AppName))
-        .raw(r#"</title><link rel="stylesheet" href="/assets/app.css"></head><body>"#);
+        .raw(r#"</title><link rel="stylesheet" href="/assets/app.css"><script src="/assets/app.js" defer></script></head><body>"#);
         doc.raw(r##"<a class="skip" href="#main">"##)
             .text(self.t(Msg::SkipToContent))
             .raw("</a>");
@@ -239,7 +266,7 @@ impl Page {
         headers.insert(
             "content-security-policy",
             HeaderValue::from_static(
-                "default-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'",
+                "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'",
             ),
         );
         response
@@ -254,7 +281,12 @@ impl Page {
                 .text(self.t(Msg::Navigation))
                 .raw(r#""><ul>"#);
             let restricted = session.restriction().is_some();
-            if !restricted && session.principal.holds_right(Action::ListCases) {
+            let resident = report_new::is_resident(session);
+            if !restricted && resident {
+                doc.raw(r#"<li><a href="/cases">"#)
+                    .text(self.t(Msg::NavMyCases))
+                    .raw("</a></li>");
+            } else if !restricted && session.principal.holds_right(Action::ListCases) {
                 doc.raw(r#"<li><a href="/cases">"#)
                     .text(self.t(Msg::NavCases))
                     .raw("</a></li>");
@@ -267,12 +299,11 @@ impl Page {
                 doc.raw(r#"<li><a href="/intake">"#)
                     .text(self.t(Msg::NavIntake))
                     .raw("</a></li>");
+            } else if !restricted && report_new::may_report(session) {
+                doc.raw(r#"<li><a href="/report">"#)
+                    .text(self.t(Msg::NavReport))
+                    .raw("</a></li>");
             }
-            let resident = session
-                .principal
-                .assignments
-                .iter()
-                .all(|a| a.role == hezhi_domain::Role::Resident);
             if !resident {
                 doc.raw(r#"<li><a href="/password">"#)
                     .text(self.t(Msg::NavPassword))

@@ -15,7 +15,7 @@ use axum::response::Response;
 /// The cookie with the sign-in form's own CSRF token.
 pub const SIGN_IN_COOKIE: &str = "hezhi_sign_in";
 
-fn random_token() -> Option<String> {
+pub fn random_token() -> Option<String> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).ok()?;
     Some(bytes.iter().map(|b| format!("{b:02x}")).collect())
@@ -51,7 +51,9 @@ pub fn form(page: &Page, status: StatusCode, error: Option<&str>, name: &str) ->
         body.raw(&page.error_block(error));
     }
     body.element("p", "", page.t(Msg::SignInHint));
-    body.raw(r#"<p><a href="/track">"#)
+    body.raw(r#"<p><a href="/resident/sign-in">"#)
+        .text(page.t(Msg::ResidentLink))
+        .raw(r#"</a> · <a href="/track">"#)
         .text(page.t(Msg::TrackTitle))
         .raw("</a></p>");
     body.raw(&format!(

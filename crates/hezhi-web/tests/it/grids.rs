@@ -48,7 +48,7 @@ fn east_and_north() -> Value {
     ])
 }
 
-fn village_file() -> Value {
+pub(crate) fn village_file() -> Value {
     collection(vec![
         feature(1, "南张村西南片", west_block()),
         feature(2, "南张村东北片", east_and_north()),
@@ -70,13 +70,13 @@ fn other_village_file() -> Value {
 }
 
 const IN_WEST_BLOCK: (f64, f64) = (116.582, 35.392);
-const IN_EAST_ARM: (f64, f64) = (116.588, 35.392);
+pub(crate) const IN_EAST_ARM: (f64, f64) = (116.588, 35.392);
 const IN_NORTH_ARM: (f64, f64) = (116.582, 35.396);
 const ON_SHARED_EDGE: (f64, f64) = (116.585, 35.392);
-const OUTSIDE_EVERY_GRID: (f64, f64) = (116.570, 35.392);
+pub(crate) const OUTSIDE_EVERY_GRID: (f64, f64) = (116.570, 35.392);
 const IN_OTHER_VILLAGES_GRID: (f64, f64) = (116.602, 35.392);
 
-async fn import(h: &Harness, village: &str, file: &Value) -> Value {
+pub(crate) async fn import(h: &Harness, village: &str, file: &Value) -> Value {
     h.post(format!("/api/v1/regions/{village}/grids/import"))
         .by(&h.fx.admin)
         .json(file)

@@ -29,4 +29,5 @@ mod tracking;
 mod ui;
 mod ui_files;
 mod ui_intake;
+mod ui_report;
 mod webdriver;

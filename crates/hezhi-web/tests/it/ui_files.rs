@@ -11,7 +11,7 @@ use serde_json::json;
 const BOUNDARY: &str = "----hezhi-test-boundary";
 
 /// A `multipart/form-data` body of text fields and files `(field, file name, bytes)`.
-fn multipart(fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> Vec<u8> {
+pub(crate) fn multipart(fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> Vec<u8> {
     let mut body = Vec::new();
     for (name, value) in fields {
         body.extend(
@@ -35,12 +35,12 @@ fn multipart(fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> Vec<u8> 
     body
 }
 
-fn content_type() -> String {
+pub(crate) fn content_type() -> String {
     format!("multipart/form-data; boundary={BOUNDARY}")
 }
 
 /// The value of the hidden field `name` in the form `form_id` of `html`.
-fn hidden_in_form(html: &str, form_id: &str, name: &str) -> String {
+pub(crate) fn hidden_in_form(html: &str, form_id: &str, name: &str) -> String {
     let form = html
         .split(&format!(r#"id="{form_id}""#))
         .nth(1)
@@ -67,7 +67,7 @@ async fn resolved_case(h: &Harness) -> CaseRef {
     case
 }
 
-async fn post_form(
+pub(crate) async fn post_form(
     h: &Harness,
     browser: &Browser,
     path: &str,
