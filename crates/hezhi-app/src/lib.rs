@@ -7,6 +7,7 @@ pub mod clock;
 pub mod error;
 pub mod idempotency;
 pub mod input;
+pub mod overview;
 pub mod password;
 mod random;
 pub mod resident;

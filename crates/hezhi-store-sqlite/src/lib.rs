@@ -15,11 +15,11 @@ use hezhi_store::codec::{self, CaseColumns, EventColumns, GridShapeColumns};
 use hezhi_store::personal_data::{self, KeyHolder};
 use hezhi_store::{
     ApiTokenRecord, AuditEntry, AuditFilter, AuditHash, AuditHead, AuditRecord, AuditStore,
-    CaseFilter, CaseOrder, CaseReader, CaseWriter, Category, CategoryStore, GridShape,
-    GridShapeStore, IdempotencyRecord, IdempotencyRow, KeyStore, Keyring, ListScope, MasterKey,
-    Page, PageRequest, PersonalDataKeys, Region, RegionStore, RoleAssignment, Store, StoreError,
-    StoreResult, StoredKey, Unit, UnitStore, User, UserStore, WriteOp, WriteReceipt, WriteTx,
-    all_reports, append_audit, apply_batch, reports_together,
+    CaseCountQuery, CaseFilter, CaseOrder, CaseReader, CaseWriter, Category, CategoryStore,
+    GridShape, GridShapeStore, IdempotencyRecord, IdempotencyRow, KeyStore, Keyring, ListScope,
+    MasterKey, Page, PageRequest, PersonalDataKeys, Region, RegionStore, RoleAssignment, Store,
+    StoreError, StoreResult, StoredKey, Unit, UnitStore, User, UserStore, WriteOp, WriteReceipt,
+    WriteTx, all_reports, append_audit, apply_batch, reports_together,
 };
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
@@ -704,6 +704,50 @@ impl CaseReader for SqliteStore {
             None
         };
         Ok(Page { items, next })
+    }
+
+    async fn count_cases(&self, q: &CaseCountQuery) -> StoreResult<Vec<(String, u64)>> {
+        let key = codec::count_key(
+            q.by,
+            "strftime('%Y-%m-%d', reported_at / 1000 + 28800, 'unixepoch')",
+        );
+        let mut query = QueryBuilder::<Sqlite>::new(format!(
+            "SELECT {key} AS key, count(*) AS n FROM cases WHERE region >= "
+        ));
+        query
+            .push_bind(q.region.to_string())
+            .push(" AND region < ")
+            .push_bind(codec::prefix_upper_bound(q.region.as_str()));
+        if let Some(county) = q.region.county() {
+            query.push(" AND county = ").push_bind(county.to_string());
+        }
+        if let Some(at) = q.reported_from {
+            query.push(" AND reported_at >= ").push_bind(ms(at));
+        }
+        if let Some(at) = q.reported_to {
+            query.push(" AND reported_at < ").push_bind(ms(at));
+        }
+        if q.open_only {
+            query.push(" AND state IN (");
+            let mut states = query.separated(", ");
+            for state in codec::open_state_names() {
+                states.push_bind(state);
+            }
+            query.push(")");
+        }
+        query.push(" GROUP BY 1 ORDER BY 1");
+        let rows = query
+            .build()
+            .fetch_all(&self.readers)
+            .await
+            .map_err(db_error)?;
+        rows.iter()
+            .map(|row| {
+                let key: String = row.try_get("key").map_err(db_error)?;
+                let n: i64 = row.try_get("n").map_err(db_error)?;
+                Ok((key, n.unsigned_abs()))
+            })
+            .collect()
     }
 
     async fn count_cases_and_events(&self) -> StoreResult<(u64, u64)> {

@@ -40,6 +40,21 @@ pub fn open_state_names() -> Vec<String> {
         .collect()
 }
 
+/// China is UTC+8 all year: days of the trend are China days.
+pub const CHINA_OFFSET_SECONDS: i64 = 8 * 3600;
+
+/// The grouping expression of a case count, for the backend's SQL: `day` is the
+/// backend's expression of the China date of `reported_at`.
+pub fn count_key(by: crate::CountBy, day: &str) -> String {
+    match by {
+        crate::CountBy::State => "state".to_owned(),
+        crate::CountBy::Urgency => "COALESCE(urgency, '')".to_owned(),
+        crate::CountBy::Category => "kind || '/' || category".to_owned(),
+        crate::CountBy::Region(level) => format!("substr(region, 1, {})", level.code_len()),
+        crate::CountBy::ReportedDay => day.to_owned(),
+    }
+}
+
 /// The fields of a stored party that are personal data, encrypted at rest.
 pub const PERSONAL_FIELDS: [&str; 3] = ["phone", "id_number", "address"];
 

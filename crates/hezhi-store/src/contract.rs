@@ -113,6 +113,10 @@ pub const SCENARIOS: &[(&str, Scenario)] = &[
         |s| Box::pin(resident_sign_in(s)),
     ),
     (
+        "cases_are_counted_by_state_urgency_category_region_and_china_day",
+        |s| Box::pin(case_counts(s)),
+    ),
+    (
         "attachment_files_are_stored_once_per_digest_with_their_thumbnails",
         |s| Box::pin(attachment_files(s)),
     ),
@@ -2319,4 +2323,81 @@ async fn attachment_files(store: Arc<dyn Store>) {
         "a PDF has no thumbnail"
     );
     assert_eq!(content(digest('c'), false).await, None);
+}
+
+async fn case_counts(store: Arc<dyn Store>) {
+    use crate::{CaseCountQuery, CountBy};
+    let a = create(&store, create_op("370831001001", "neighbour", at(10, 8))).await;
+    // 20:00 UTC is 04:00 the next day in China.
+    create(&store, create_op("370831001001", "neighbour", at(10, 20))).await;
+    create(&store, create_op("370831001002", "labour", at(12, 9))).await;
+    let d = create(&store, create_op("370831002001", "neighbour", at(12, 9))).await;
+    triage(&store, &a, Urgency::Red).await;
+    run(
+        &store,
+        &d,
+        Command::Decline {
+            reason: "不属于受理范围".into(),
+            suggested_channel: ReferralChannel::Litigation,
+        },
+        &dispatcher(),
+        at(12, 10),
+    )
+    .await
+    .expect("decline");
+    // Elsewhere: never counted.
+    create(&store, create_op("370812001001", "neighbour", at(10, 8))).await;
+
+    let count = |by, open_only, reported_from, reported_to| {
+        let store = Arc::clone(&store);
+        async move {
+            let query = CaseCountQuery {
+                region: code("370831"),
+                reported_from,
+                reported_to,
+                open_only,
+                by,
+            };
+            store.count_cases(&query).await.expect("count")
+        }
+    };
+    let pairs = |items: &[(&str, u64)]| -> Vec<(String, u64)> {
+        items.iter().map(|(k, n)| ((*k).to_owned(), *n)).collect()
+    };
+    assert_eq!(
+        count(CountBy::State, false, None, None).await,
+        pairs(&[("declined", 1), ("reported", 2), ("triaged", 1)])
+    );
+    assert_eq!(
+        count(CountBy::Urgency, false, None, None).await,
+        pairs(&[("", 3), ("red", 1)])
+    );
+    assert_eq!(
+        count(CountBy::Category, false, None, None).await,
+        pairs(&[("dispute/labour", 1), ("dispute/neighbour", 3)])
+    );
+    assert_eq!(
+        count(CountBy::Region(RegionLevel::Town), false, None, None).await,
+        pairs(&[("370831001", 3), ("370831002", 1)])
+    );
+    assert_eq!(
+        count(CountBy::Region(RegionLevel::Town), true, None, None).await,
+        pairs(&[("370831001", 3)]),
+        "a declined case is not open"
+    );
+    assert_eq!(
+        count(CountBy::ReportedDay, false, None, None).await,
+        pairs(&[("2026-03-10", 1), ("2026-03-11", 1), ("2026-03-12", 2)])
+    );
+    assert_eq!(
+        count(
+            CountBy::Region(RegionLevel::Village),
+            false,
+            Some(at(11, 0)),
+            Some(at(13, 0))
+        )
+        .await,
+        pairs(&[("370831001002", 1), ("370831002001", 1)]),
+        "reported in the period"
+    );
 }

@@ -245,3 +245,31 @@ pub struct AttachmentFile {
     /// When the content was first stored.
     pub stored_at: DateTime<Utc>,
 }
+
+/// What [`CaseCountQuery`] groups cases by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CountBy {
+    State,
+    /// Urgency as stored; "" for a case not yet triaged.
+    Urgency,
+    /// `kind/category`.
+    Category,
+    /// The code of the case's region at this level (cases registered above it are counted
+    /// under their own, shorter code).
+    Region(hezhi_domain::RegionLevel),
+    /// The China-time date (`YYYY-MM-DD`) the case was reported on.
+    ReportedDay,
+}
+
+/// A count of the cases registered in a region subtree, optionally reported in a period and
+/// optionally only those still open, grouped one way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseCountQuery {
+    pub region: hezhi_domain::RegionCode,
+    /// Reported at or after.
+    pub reported_from: Option<DateTime<Utc>>,
+    /// Reported before.
+    pub reported_to: Option<DateTime<Utc>>,
+    pub open_only: bool,
+    pub by: CountBy,
+}

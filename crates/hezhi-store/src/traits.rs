@@ -5,8 +5,8 @@ use crate::audit::{AuditEntry, AuditFilter, AuditHash, AuditHead, AuditRecord};
 use crate::codec::PARTY_KEY_PHONE;
 use crate::error::StoreError;
 use crate::model::{
-    ApiToken, ApiTokenRecord, AttachmentFile, CaseFilter, Category, GridShape, Page, PageRequest,
-    Region, RoleAssignment, Unit, User,
+    ApiToken, ApiTokenRecord, AttachmentFile, CaseCountQuery, CaseFilter, Category, GridShape,
+    Page, PageRequest, Region, RoleAssignment, Unit, User,
 };
 use crate::resident::{RESIDENT_CODE_KIND, ResidentCode, SendLimits};
 use crate::sign_in::{Credentials, SessionRecord, ThrottleKey, ThrottleState};
@@ -31,6 +31,9 @@ pub trait CaseReader: Send + Sync {
     async fn list_cases(&self, filter: &CaseFilter, page: &PageRequest) -> StoreResult<Page<Case>>;
     /// Cases and events stored, for operators and benchmarks.
     async fn count_cases_and_events(&self) -> StoreResult<(u64, u64)>;
+    /// Case counts by the query's grouping, ordered by key; groups without cases are left
+    /// out.
+    async fn count_cases(&self, query: &CaseCountQuery) -> StoreResult<Vec<(String, u64)>>;
 }
 
 #[async_trait]

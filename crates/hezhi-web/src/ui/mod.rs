@@ -12,6 +12,7 @@ mod html;
 mod intake_check;
 mod intake_create;
 mod intake_new;
+mod overview_show;
 mod password_edit;
 mod preference_update;
 mod report_create;
@@ -20,6 +21,7 @@ mod resident_session;
 mod session_create;
 mod session_delete;
 mod session_new;
+mod svg;
 mod text;
 mod time;
 mod track_show;
@@ -70,6 +72,7 @@ pub fn routes() -> Router<Arc<App>> {
                 .layer(DefaultBodyLimit::max(form_input::MAX_FORM_BODY)),
         )
         .route("/assets/app.js", get(script))
+        .route("/overview", get(overview_show::show))
         .route(
             "/resident/sign-in",
             get(resident_session::show).post(resident_session::sign_in),
@@ -292,6 +295,11 @@ impl Page {
                     .raw("</a></li>");
                 doc.raw(r#"<li><a href="/cases?open=on">"#)
                     .text(self.t(Msg::NavOpenCases))
+                    .raw("</a></li>");
+            }
+            if !restricted && overview_show::home(session).is_some() {
+                doc.raw(r#"<li><a href="/overview">"#)
+                    .text(self.t(Msg::NavOverview))
                     .raw("</a></li>");
             }
             let takes_reports = may_take(session, hezhi_domain::CommandKind::Accept);

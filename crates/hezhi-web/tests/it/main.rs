@@ -29,5 +29,6 @@ mod tracking;
 mod ui;
 mod ui_files;
 mod ui_intake;
+mod ui_overview;
 mod ui_report;
 mod webdriver;
