@@ -870,7 +870,10 @@ fn unit_refusal(case: &Case, kind: CommandKind, actor: &Actor) -> &'static str {
     }
 }
 
-fn authorize(case: &Case, kind: CommandKind, actor: &Actor) -> Result<(), DomainError> {
+/// Whether `actor` may issue `kind` on `case` as far as roles, scopes and units go (the
+/// state and the command's data are checked by [`decide`]). Pages ask it to offer only the
+/// forms a user may send.
+pub fn authorize(case: &Case, kind: CommandKind, actor: &Actor) -> Result<(), DomainError> {
     use crate::access::{Action, permits, relation};
     let refuse = |reason| {
         Err(DomainError::NotPermitted {
@@ -889,8 +892,10 @@ fn authorize(case: &Case, kind: CommandKind, actor: &Actor) -> Result<(), Domain
             _ => "region_outside_scope",
         });
     }
-    // A supporting unit confirms its part; every other unit command is the lead unit's.
-    if actor.role.is_unit_bound() && kind != CommandKind::ConfirmPart {
+    // A supporting unit confirms its part and may attach its documents; every other unit
+    // command is the lead unit's.
+    if actor.role.is_unit_bound() && !matches!(kind, CommandKind::ConfirmPart | CommandKind::Attach)
+    {
         let is_lead = case
             .assignment
             .as_ref()

@@ -115,6 +115,15 @@ fn a_handler_of_a_supporting_unit_cannot_acknowledge_for_the_lead() {
 }
 
 #[test]
+fn a_supporting_unit_attaches_its_documents_and_an_outside_unit_does_not() {
+    let story = Story::in_state(CaseState::InProgress);
+    let attach = sample(CommandKind::Attach, story.now());
+    assert!(story.decide(&attach, &handler_of(SUPPORT_A)).is_ok());
+    assert!(story.decide(&attach, &handler_of(LEAD)).is_ok());
+    assert!(story.decide(&attach, &handler_of(OUTSIDE)).is_err());
+}
+
+#[test]
 fn a_handler_of_a_unit_the_case_was_never_given_to_is_refused() {
     let story = Story::in_state(CaseState::InProgress);
     let err = story.decide(

@@ -36,6 +36,10 @@ fn command_of(kind: CommandKind, fields: &[(String, String)]) -> Result<Command,
         let value = value.trim();
         match name.as_str() {
             "csrf_token" | "version" | "idempotency_key" => {}
+            // Text left empty is sent as such, so that a required one is refused as missing.
+            "note" | "reason" => {
+                object.insert(name.clone(), json!(value));
+            }
             _ if value.is_empty() => {}
             "supporting_units" => supporting.push(json!(value)),
             "due_at" | "until" => {
@@ -163,7 +167,12 @@ mod tests {
             ]),
         )
         .expect("accept");
-        assert_eq!(accept, Command::Accept { note: None });
+        assert_eq!(
+            accept,
+            Command::Accept {
+                note: Some(String::new())
+            }
+        );
         let lead = "01900000-0000-7000-8000-000000000001";
         let support = "01900000-0000-7000-8000-000000000002";
         let dispatch = command_of(

@@ -231,6 +231,46 @@ fn views(page: &Page, query: &ListQuery, body: &mut Html) {
     body.raw("</ul></nav>");
 }
 
+/// The units the signed-in user works for (unit handlers and mediators).
+fn own_units(page: &Page) -> Vec<hezhi_domain::UnitId> {
+    page.session.as_ref().map_or_else(Vec::new, |session| {
+        session
+            .principal
+            .assignments
+            .iter()
+            .filter_map(|a| a.unit)
+            .collect()
+    })
+}
+
+/// A unit's inbox (部门待办): what waits for its acknowledgement, what it is handling, and
+/// everything still open.
+fn unit_views(page: &Page, query: &ListQuery, body: &mut Html) {
+    body.raw(r#"<nav class="views" aria-label=""#)
+        .text(page.t(Msg::ViewsLabel))
+        .raw(r#""><ul>"#);
+    for (state, open, label) in [
+        ("dispatched", "", Msg::ViewToAcknowledge),
+        ("in_progress", "", Msg::ViewHandling),
+        ("", "on", Msg::ViewAllOpen),
+    ] {
+        let current = if query.state == state && query.open == open && query.attention.is_empty() {
+            r#" aria-current="page""#
+        } else {
+            ""
+        };
+        let href = if state.is_empty() {
+            format!("/cases?open={open}")
+        } else {
+            format!("/cases?state={state}")
+        };
+        body.raw(&format!(r#"<li><a href="{href}"{current}>"#))
+            .text(page.t(label))
+            .raw("</a></li>");
+    }
+    body.raw("</ul></nav>");
+}
+
 fn filter_form(page: &Page, query: &ListQuery, body: &mut Html) {
     let dispatches = page
         .session
@@ -238,6 +278,8 @@ fn filter_form(page: &Page, query: &ListQuery, body: &mut Html) {
         .is_some_and(|session| super::may_take(session, hezhi_domain::CommandKind::Dispatch));
     if dispatches {
         views(page, query, body);
+    } else if !own_units(page).is_empty() {
+        unit_views(page, query, body);
     }
     body.raw(r#"<form method="get" action="/cases" class="filters">"#);
     if !query.attention.is_empty() {
@@ -351,6 +393,30 @@ pub fn row(page: &Page, case: &Case, now: DateTime<Utc>, body: &mut Html) {
         };
         body.raw(" ")
             .element("span", &format!(r#"class="badge {class}""#), page.t(label));
+    }
+    // In a unit's inbox: whether the unit leads or supports, and whether its part is done.
+    if let Some(assignment) = &case.assignment {
+        for unit in own_units(page) {
+            let label = if assignment.lead_unit == unit {
+                Some(Msg::BadgeLead)
+            } else {
+                assignment
+                    .supporting
+                    .iter()
+                    .find(|p| p.unit == unit)
+                    .map(|p| {
+                        if p.confirmed_at.is_some() {
+                            Msg::BadgePartDone
+                        } else {
+                            Msg::BadgePartPending
+                        }
+                    })
+            };
+            if let Some(label) = label {
+                body.raw(" ")
+                    .element("span", r#"class="badge role""#, page.t(label));
+            }
+        }
     }
     body.raw(r#"<span class="due">"#)
         .text(page.t(Msg::Due))

@@ -13,7 +13,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use hezhi_app::{App, Category, Session};
-use hezhi_domain::{Action, Case, CaseId, CommandKind, Event, masked_address};
+use hezhi_domain::{Case, CaseId, CommandKind, Event, masked_address};
 use std::sync::Arc;
 
 /// The commands the pages offer forms for, in the order of the loop.
@@ -350,8 +350,22 @@ pub fn available(session: &Session, case: &Case) -> Vec<CommandKind> {
     OFFERED
         .into_iter()
         .filter(|kind| kind.transition(case.state).is_some())
-        .filter(|kind| session.principal.may(case, Action::Command(*kind)))
+        .filter(|kind| {
+            session.principal.assignments.iter().any(|actor| {
+                hezhi_domain::lifecycle::authorize(case, *kind, actor).is_ok()
+                    && (*kind != CommandKind::ConfirmPart || part_open(case, actor))
+            })
+        })
         .collect()
+}
+
+/// Whether `actor`'s unit supports the case and has not yet confirmed its part.
+fn part_open(case: &Case, actor: &hezhi_domain::Actor) -> bool {
+    case.assignment.as_ref().is_some_and(|a| {
+        a.supporting
+            .iter()
+            .any(|p| Some(p.unit) == actor.unit && p.confirmed_at.is_none())
+    })
 }
 
 async fn forms(app: &App, page: &Page, session: &Session, case: &Case, body: &mut Html) {

@@ -197,6 +197,12 @@ catalogue! {
     ExtendUntil => "申请延期至", "Extend until";
     NavReport => "上报事件", "Report";
     NavOverview => "态势总览", "Overview";
+    ViewToAcknowledge => "待签收", "To acknowledge";
+    ViewHandling => "办理中", "In hand";
+    ViewAllOpen => "全部未办结", "All open";
+    BadgeLead => "主责", "Lead";
+    BadgePartPending => "配合（待确认）", "Supporting (to confirm)";
+    BadgePartDone => "配合（已确认）", "Supporting (confirmed)";
     OverviewTitle => "态势总览", "Overview";
     PeriodFrom => "起始日期", "From";
     PeriodTo => "截止日期", "To";

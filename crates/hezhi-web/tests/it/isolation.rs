@@ -192,7 +192,9 @@ fn unit_rule_allows(role: Role, placement: Placement, kind: CommandKind) -> bool
     }
     match placement {
         Placement::Own => kind != CommandKind::ConfirmPart,
-        Placement::OwnSupporting => kind == CommandKind::ConfirmPart,
+        Placement::OwnSupporting => {
+            matches!(kind, CommandKind::ConfirmPart | CommandKind::Attach)
+        }
         // Beside the unit: the matrix already refuses.
         _ => true,
     }

@@ -28,6 +28,7 @@ mod sign_in;
 mod tracking;
 mod ui;
 mod ui_files;
+mod ui_inbox;
 mod ui_intake;
 mod ui_overview;
 mod ui_report;
