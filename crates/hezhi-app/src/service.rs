@@ -606,6 +606,33 @@ impl App {
         Ok(self.store.categories().await?)
     }
 
+    /// Adds a category or renames one (a system administrator managing regions and
+    /// categories). Codes are never removed: cases keep the code they were sorted under.
+    pub async fn save_category(
+        &self,
+        by: &Principal,
+        category: Category,
+    ) -> Result<Category, AppError> {
+        self.require_admin(by, Action::ManageRegions, None, None)
+            .await?;
+        let category = Category {
+            name_zh: hezhi_domain::case::check_text("name_zh", &category.name_zh, 50, true)?,
+            name_en: hezhi_domain::case::check_text("name_en", &category.name_en, 80, true)?,
+            ..category
+        };
+        self.store
+            .upsert_categories(std::slice::from_ref(&category))
+            .await?;
+        self.audit_system(
+            Some(by.user),
+            "category_saved",
+            serde_json::json!({ "kind": category.kind, "code": category.code,
+                "name_zh": category.name_zh, "name_en": category.name_en }),
+        )
+        .await?;
+        Ok(category)
+    }
+
     // ---- administration (CLI) ---------------------------------------------------------
 
     /// Creates a unit in an existing region, handling existing categories. `by` must manage

@@ -779,6 +779,38 @@ impl App {
         Ok(user)
     }
 
+    /// Gives a user a new random password that he must change at his next sign-in, and shows
+    /// it once (a system administrator, for a new user or a forgotten password). Every
+    /// session of the user ends; audited as `password_set`.
+    pub async fn issue_temporary_password(
+        &self,
+        by: &Principal,
+        user: UserId,
+    ) -> Result<(User, String), AppError> {
+        let now = self.now();
+        self.require_admin(by, hezhi_domain::Action::ManageUsers, None, None)
+            .await?;
+        let user = self
+            .store()
+            .user(user)
+            .await?
+            .ok_or(AppError::NotFound("user"))?;
+        if user.assignments.iter().any(|a| a.role == Role::Resident) {
+            return Err(AppError::StaffOnly);
+        }
+        let password = random_password()?;
+        let hash = self.sign_in_state().hasher.hash(&password).await?;
+        self.store().set_password(user.id, &hash, true, now).await?;
+        self.store().revoke_sessions_of(user.id, now).await?;
+        self.audit_system(
+            Some(by.user),
+            "password_set",
+            json!({ "user": user.id, "name": user.name, "temporary": true }),
+        )
+        .await?;
+        Ok((user, password))
+    }
+
     /// Removes a staff member's TOTP secret (a lost authenticator); they enrol again at the
     /// next sign-in. Every session of the user ends.
     pub async fn reset_totp(&self, name: &str) -> Result<User, AppError> {

@@ -24,6 +24,17 @@ pub enum UnitKind {
 }
 
 impl UnitKind {
+    pub const ALL: [UnitKind; 8] = [
+        UnitKind::Department,
+        UnitKind::GovernanceCentre,
+        UnitKind::MediationCommittee,
+        UnitKind::Court,
+        UnitKind::PoliceStation,
+        UnitKind::JusticeOffice,
+        UnitKind::VillageCommittee,
+        UnitKind::Other,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             UnitKind::Department => "department",

@@ -2,6 +2,7 @@
 //! file per page action (noun, then verb). Chinese unless the `lang` cookie or
 //! `Accept-Language` asks for English; times in China time; every string in [`text`].
 
+mod admin;
 mod case_command;
 mod case_file;
 mod case_list;
@@ -24,6 +25,7 @@ mod session_new;
 mod svg;
 mod text;
 mod time;
+mod totp_enrol;
 mod track_show;
 
 use crate::auth;
@@ -73,6 +75,22 @@ pub fn routes() -> Router<Arc<App>> {
         )
         .route("/assets/app.js", get(script))
         .route("/overview", get(overview_show::show))
+        .route("/totp", get(totp_enrol::show).post(totp_enrol::confirm))
+        .route("/admin", get(admin::show))
+        .route("/admin/users", post(admin::create_user))
+        .route(
+            "/admin/users/{id}/password",
+            post(admin::temporary_password),
+        )
+        .route("/admin/roles", post(admin::grant))
+        .route("/admin/roles/revoke", post(admin::revoke))
+        .route("/admin/units", post(admin::create_unit))
+        .route(
+            "/admin/grids",
+            post(admin::import_grids)
+                .layer(DefaultBodyLimit::max(crate::MAX_GEOJSON_BODY + 64 * 1024)),
+        )
+        .route("/admin/categories", post(admin::save_category))
         .route(
             "/resident/sign-in",
             get(resident_session::show).post(resident_session::sign_in),
@@ -197,17 +215,7 @@ impl Page {
             return Err(Box::new(Redirect::to("/password").into_response()));
         }
         if session.must_enrol_totp {
-            let mut body = Html::new();
-            body.element(
-                "p",
-                r#"class="error" role="alert""#,
-                self.t(Msg::TotpEnrolmentPending),
-            );
-            return Err(Box::new(self.render(
-                StatusCode::FORBIDDEN,
-                self.t(Msg::ErrorTitle),
-                &body,
-            )));
+            return Err(Box::new(Redirect::to("/totp").into_response()));
         }
         Ok(session)
     }
@@ -300,6 +308,11 @@ impl Page {
             if !restricted && overview_show::home(session).is_some() {
                 doc.raw(r#"<li><a href="/overview">"#)
                     .text(self.t(Msg::NavOverview))
+                    .raw("</a></li>");
+            }
+            if !restricted && admin::administers(session) {
+                doc.raw(r#"<li><a href="/admin">"#)
+                    .text(self.t(Msg::NavAdmin))
                     .raw("</a></li>");
             }
             let takes_reports = may_take(session, hezhi_domain::CommandKind::Accept);

@@ -95,7 +95,13 @@ pub async fn update(
         .await
     {
         Ok(signed_in) => {
-            let mut response = see_other("/cases");
+            // An account that must also enrol an authenticator goes on to do so.
+            let next = if signed_in.session.must_enrol_totp {
+                "/totp"
+            } else {
+                "/cases"
+            };
+            let mut response = see_other(next);
             let max_age = (signed_in.session.expires_at - app.now()).num_seconds();
             if let Some(cookie) = auth::session_cookie_header(&signed_in.session_id, max_age, tls) {
                 response.headers_mut().append(header::SET_COOKIE, cookie);

@@ -4,7 +4,7 @@
 use crate::i18n::Lang;
 use hezhi_domain::{
     CaseKind, CaseState, Channel, CommandKind, Complexity, Outcome, PartyRole, ReferralChannel,
-    Role, Satisfaction, Urgency,
+    Role, Satisfaction, UnitKind, Urgency,
 };
 
 macro_rules! catalogue {
@@ -101,7 +101,6 @@ catalogue! {
     NewPassword => "新密码", "New password";
     NewPasswordAgain => "再次输入新密码", "New password again";
     PasswordsDiffer => "两次输入的新密码不一致", "The two new passwords differ";
-    TotpEnrolmentPending => "您的账户须绑定身份验证器（动态口令）后才能使用，网页端暂不支持绑定，请联系系统管理员。", "Your account must enrol an authenticator (TOTP) first; the web pages cannot do that yet. Ask your system administrator.";
     Save => "保存", "Save";
     Language => "语言", "Language";
     LanguageZh => "中文", "中文";
@@ -197,6 +196,54 @@ catalogue! {
     ExtendUntil => "申请延期至", "Extend until";
     NavReport => "上报事件", "Report";
     NavOverview => "态势总览", "Overview";
+    NavAdmin => "系统管理", "Administration";
+    TotpTitle => "绑定身份验证器", "Enrol an authenticator";
+    TotpSteps => "您的账户须使用动态口令登录。请用手机上的身份验证器应用（如 FreeOTP、Google Authenticator 或微信小程序“腾讯身份验证器”）扫描下方二维码，或手动输入密钥，然后输入应用显示的 6 位数字。", "Your account signs in with a one-time code. Scan the QR code below with an authenticator app on your phone, or type the key in by hand, then enter the 6 digits the app shows.";
+    TotpQrLabel => "身份验证器二维码", "Authenticator QR code";
+    TotpSecret => "密钥", "Key";
+    TotpConfirm => "确认绑定", "Confirm";
+    TotpCodeFromApp => "应用显示的 6 位数字", "The 6 digits the app shows";
+    AdminTitle => "系统管理", "Administration";
+    AdminNotPermitted => "您的角色不能进行系统管理。", "Your role does not administer the system.";
+    AdminUsers => "用户与角色", "Users and roles";
+    AdminRoles => "角色", "Roles";
+    AdminRole => "角色", "Role";
+    AdminRevoke => "撤销", "Revoke";
+    AdminTemporaryPassword => "设置临时密码", "Set a temporary password";
+    AdminNewUser => "新建用户", "New user";
+    AdminCreate => "创建", "Create";
+    AdminGrant => "授予角色", "Grant a role";
+    AdminGrantHint => "区域类角色填写区划代码；承办人和调解员填写所属单位编号（见下方单位列表）。", "Region-bound roles take a region code; unit handlers and mediators take their unit's id (see the units below).";
+    AdminUnitId => "单位编号", "Unit id";
+    AdminUnits => "单位", "Units";
+    AdminUnitName => "单位名称", "Unit name";
+    AdminNewUnit => "新建单位", "New unit";
+    AdminUnitCategories => "负责的纠纷类型代码", "Category codes it handles";
+    AdminUnitCategoriesHint => "多个代码用逗号分开，例如 neighbour,labour；不填表示全部类型。", "Separate codes with commas, e.g. neighbour,labour; leave empty for every category.";
+    AdminGrids => "网格", "Grids";
+    AdminGridsHint => "上传一个村（社区）的网格范围：GeoJSON 要素集合，每个要素带 number（网格序号）和 name。再次上传同一村会更新已有网格。", "Upload a village's grids: a GeoJSON FeatureCollection whose features carry number and name. Uploading the same village again updates its grids.";
+    AdminVillage => "村（社区）区划代码", "Village code";
+    AdminGridFile => "GeoJSON 文件", "GeoJSON file";
+    AdminImport => "导入", "Import";
+    AdminGridsImported => "已导入网格数", "Grids imported";
+    AdminCategories => "纠纷类型", "Categories";
+    AdminCode => "代码", "Code";
+    AdminNameZh => "中文名称", "Chinese name";
+    AdminNameEn => "英文名称", "English name";
+    AdminSaveCategory => "新增或修改类型", "Add or rename a category";
+    AdminSave => "保存", "Save";
+    AdminCategorySaved => "已保存类型", "Category saved";
+    AdminUserCreated => "已创建用户", "User created";
+    AdminUnitCreated => "已创建单位", "Unit created";
+    AdminPasswordShownOnce => "临时密码只显示这一次，请当面或通过安全渠道告知用户，用户首次登录时须修改。", "The temporary password is shown this once; give it to the user in person or by a safe channel. It must be changed at the first sign-in.";
+    UnitDepartment => "职能部门", "Department";
+    UnitGovernanceCentre => "综治中心", "Governance centre";
+    UnitMediationCommittee => "人民调解委员会", "Mediation committee";
+    UnitCourt => "人民法院", "Court";
+    UnitPoliceStation => "派出所", "Police station";
+    UnitJusticeOffice => "司法所", "Justice office";
+    UnitVillageCommittee => "村（居）委会", "Village committee";
+    UnitOther => "其他单位", "Other";
     ViewToAcknowledge => "待签收", "To acknowledge";
     ViewHandling => "办理中", "In hand";
     ViewAllOpen => "全部未办结", "All open";
@@ -394,6 +441,19 @@ pub fn event(name: &str) -> Option<Msg> {
         "attached" => Msg::EventAttached,
         _ => return None,
     })
+}
+
+pub fn unit_kind(kind: UnitKind) -> Msg {
+    match kind {
+        UnitKind::Department => Msg::UnitDepartment,
+        UnitKind::GovernanceCentre => Msg::UnitGovernanceCentre,
+        UnitKind::MediationCommittee => Msg::UnitMediationCommittee,
+        UnitKind::Court => Msg::UnitCourt,
+        UnitKind::PoliceStation => Msg::UnitPoliceStation,
+        UnitKind::JusticeOffice => Msg::UnitJusticeOffice,
+        UnitKind::VillageCommittee => Msg::UnitVillageCommittee,
+        UnitKind::Other => Msg::UnitOther,
+    }
 }
 
 pub fn role(role: Role) -> Msg {

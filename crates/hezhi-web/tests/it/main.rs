@@ -27,6 +27,7 @@ mod residents;
 mod sign_in;
 mod tracking;
 mod ui;
+mod ui_admin;
 mod ui_files;
 mod ui_inbox;
 mod ui_intake;

@@ -105,6 +105,50 @@ pub(crate) async fn sign_in(h: &Harness, who: &Person) -> Browser {
     Browser { session }
 }
 
+/// Signs in a user who must use an authenticator: the pages send him to enrol one, he scans
+/// the key (read from the page), confirms with the current code and gets a new session.
+pub(crate) async fn sign_in_enrolling_totp(h: &Harness, who: &Person) -> Browser {
+    let first = sign_in(h, who).await;
+    let cases = page(h, &first, "/cases").await.expect_status(303);
+    assert_eq!(location(&cases), "/totp");
+    let html = page(h, &first, "/totp").await.expect_status(200).text();
+    assert!(html.contains(r#"<svg class="qr""#), "{html}");
+    let marker = r#"<code class="secret">"#;
+    let start = html.find(marker).expect("the key") + marker.len();
+    let secret: String = html[start..]
+        .split('<')
+        .next()
+        .expect("key")
+        .split_whitespace()
+        .collect();
+    let code = hezhi_app::totp::code_at(&secret, h.now()).expect("a code");
+    let wrong = h
+        .post("/totp")
+        .cookie(&first.session)
+        .raw(
+            Some(FORM),
+            form(&[("csrf_token", &csrf_field(&html)), ("code", "000000")]),
+        )
+        .send()
+        .await;
+    assert_eq!(wrong.status.as_u16(), 422, "{}", wrong.text());
+    assert!(wrong.text().contains("动态口令不正确"), "{}", wrong.text());
+    let confirmed = h
+        .post("/totp")
+        .cookie(&first.session)
+        .raw(
+            Some(FORM),
+            form(&[("csrf_token", &csrf_field(&html)), ("code", &code)]),
+        )
+        .send()
+        .await
+        .expect_status(303);
+    assert_eq!(location(&confirmed), "/cases");
+    let session = cookie_value(&confirmed, "hezhi_session").expect("a renewed session");
+    assert_ne!(session, first.session, "the session is renewed");
+    Browser { session }
+}
+
 pub(crate) async fn page(h: &Harness, browser: &Browser, path: &str) -> Reply {
     h.get(path).cookie(&browser.session).send().await
 }
