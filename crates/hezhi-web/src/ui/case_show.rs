@@ -467,8 +467,11 @@ fn select(
     name: &str,
     label: Msg,
     options: &[(String, String)],
-    optional: bool,
+    // `None`: optional, nothing chosen yet; `Some(value)`: required, `value` chosen.
+    required: Option<&str>,
 ) {
+    let optional = required.is_none();
+    let selected = required.unwrap_or_default();
     let id = format!("{}-{name}", kind.as_str());
     let required = if optional { "" } else { " required" };
     body.raw(&format!(r#"<label for="{id}">"#))
@@ -482,9 +485,10 @@ fn select(
             .raw("</option>");
     }
     for (value, text) in options {
+        let chosen = if value == selected { " selected" } else { "" };
         body.raw(r#"<option value=""#)
             .text(value)
-            .raw(r#"">"#)
+            .raw(&format!(r#""{chosen}>"#))
             .text(text)
             .raw("</option>");
     }
@@ -513,7 +517,7 @@ async fn fields(app: &App, page: &Page, case: &Case, kind: CommandKind, body: &m
                 "suggested_channel",
                 Msg::SuggestedChannel,
                 &labelled(page, &text::REFERRALS),
-                false,
+                Some(""),
             );
         }
         CommandKind::Return | CommandKind::Rework | CommandKind::Escalate => {
@@ -544,7 +548,19 @@ async fn fields(app: &App, page: &Page, case: &Case, kind: CommandKind, body: &m
                     (value, page.t(text::kind(*k)).to_owned())
                 })
                 .collect();
-            select(page, body, kind, "kind", Msg::Kind, &kinds, false);
+            let current_kind = serde_json::to_value(case.data.kind)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            select(
+                page,
+                body,
+                kind,
+                "kind",
+                Msg::Kind,
+                &kinds,
+                Some(&current_kind),
+            );
             let categories: Vec<(String, String)> = app
                 .categories()
                 .await
@@ -565,7 +581,7 @@ async fn fields(app: &App, page: &Page, case: &Case, kind: CommandKind, body: &m
                 "category",
                 Msg::Category,
                 &categories,
-                false,
+                Some(case.data.category.as_str()),
             );
             select(
                 page,
@@ -574,7 +590,7 @@ async fn fields(app: &App, page: &Page, case: &Case, kind: CommandKind, body: &m
                 "complexity",
                 Msg::Complexity,
                 &labelled(page, &text::COMPLEXITIES),
-                false,
+                Some(""),
             );
             let urgencies: Vec<(String, String)> = text::URGENCIES
                 .iter()
@@ -585,7 +601,19 @@ async fn fields(app: &App, page: &Page, case: &Case, kind: CommandKind, body: &m
                     )
                 })
                 .collect();
-            select(page, body, kind, "urgency", Msg::Urgency, &urgencies, false);
+            let current_urgency = text::URGENCIES
+                .iter()
+                .find(|(u, _)| Some(*u) == case.urgency)
+                .map_or("", |(_, name)| *name);
+            select(
+                page,
+                body,
+                kind,
+                "urgency",
+                Msg::Urgency,
+                &urgencies,
+                Some(current_urgency),
+            );
             textarea(page, body, kind, "reason", Msg::Reason, false);
             body.raw(r#"<label for="triage-case_leader">"#)
                 .text(page.t(Msg::CaseLeader))
@@ -602,7 +630,15 @@ async fn fields(app: &App, page: &Page, case: &Case, kind: CommandKind, body: &m
                 .into_iter()
                 .map(|u| (u.id.to_string(), u.name))
                 .collect();
-            select(page, body, kind, "lead_unit", Msg::LeadUnit, &units, false);
+            select(
+                page,
+                body,
+                kind,
+                "lead_unit",
+                Msg::LeadUnit,
+                &units,
+                Some(""),
+            );
             body.raw(r#"<fieldset><legend>"#)
                 .text(page.t(Msg::SupportingUnits))
                 .raw("</legend>");
@@ -633,7 +669,7 @@ async fn fields(app: &App, page: &Page, case: &Case, kind: CommandKind, body: &m
                 "outcome",
                 Msg::Outcome,
                 &labelled(page, &text::OUTCOMES),
-                false,
+                Some(""),
             );
             textarea(page, body, kind, "note", Msg::Note, true);
             select(
@@ -643,7 +679,7 @@ async fn fields(app: &App, page: &Page, case: &Case, kind: CommandKind, body: &m
                 "referral",
                 Msg::Referral,
                 &labelled(page, &text::REFERRALS),
-                true,
+                None,
             );
         }
         CommandKind::FollowUp => {
@@ -654,7 +690,7 @@ async fn fields(app: &App, page: &Page, case: &Case, kind: CommandKind, body: &m
                 "satisfaction",
                 Msg::Satisfaction,
                 &labelled(page, &text::SATISFACTIONS),
-                false,
+                Some(""),
             );
             textarea(page, body, kind, "note", Msg::Note, false);
         }

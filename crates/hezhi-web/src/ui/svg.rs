@@ -86,7 +86,29 @@ pub fn map(title: &str, areas: &[Area<'_>]) -> String {
         height + 8.0,
         escape(title)
     );
+    let mut labels = String::new();
     for area in areas {
+        // The label sits at the mean of the outer ring's corners: inside a convex grid, and
+        // near enough for the rest; the area's own <title> names it exactly.
+        if let Some(ring) = area
+            .shape
+            .polygons()
+            .first()
+            .map(|p| p.exterior().positions())
+        {
+            let n = ring.len().max(1) as f64;
+            let (sx, sy) = ring
+                .iter()
+                .map(&point)
+                .fold((0.0, 0.0), |(ax, ay), (x, y)| (ax + x, ay + y));
+            let _ = write!(
+                labels,
+                r##"<text x="{:.1}" y="{:.1}" text-anchor="middle" font-size="14" fill="#1d2733" stroke="#ffffff" stroke-width="3" paint-order="stroke">{}</text>"##,
+                sx / n,
+                sy / n,
+                escape(&format!("{} {}", area.label, area.open))
+            );
+        }
         let mut d = String::new();
         for polygon in area.shape.polygons() {
             for ring in std::iter::once(polygon.exterior()).chain(polygon.holes()) {
@@ -104,6 +126,7 @@ pub fn map(title: &str, areas: &[Area<'_>]) -> String {
             escape(&format!("{}: {}", area.label, area.open))
         );
     }
+    out.push_str(&labels);
     out.push_str("</svg>");
     out
 }

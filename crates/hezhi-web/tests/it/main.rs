@@ -10,6 +10,7 @@ mod attachments;
 mod audit;
 mod bad_input;
 mod browser;
+mod browser_walk;
 mod commands;
 mod concurrency;
 mod fixture;

@@ -205,6 +205,55 @@ impl Browser {
         .await;
     }
 
+    /// The value of an attribute of the first element matching `css`, if there is one, read
+    /// in one step so that a page being replaced cannot pull the element away in between.
+    pub async fn attribute(&self, css: &str, name: &str) -> Option<String> {
+        let url = format!("{}/session/{}/execute/sync", self.base, self.session);
+        let reply: Value = self
+            .http
+            .post(url)
+            .json(&json!({
+                "script": "const e = document.querySelector(arguments[0]); return e ? e.getAttribute(arguments[1]) : null;",
+                "args": [css, name],
+            }))
+            .send()
+            .await
+            .ok()?
+            .json()
+            .await
+            .ok()?;
+        reply["value"].as_str().map(str::to_owned)
+    }
+
+    /// Scrolls the first element matching `css` into view (for a screenshot of it).
+    pub async fn scroll_to(&self, css: &str) {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({
+                "script": "const e = document.querySelector(arguments[0]); if (e) { e.scrollIntoView(); }",
+                "args": [css],
+            })),
+        )
+        .await;
+    }
+
+    /// Picks the option of value `value` in the `<select>` matching `css`.
+    pub async fn choose(&self, css: &str, value: &str) {
+        self.click(&format!("{css} option[value='{value}']")).await;
+    }
+
+    /// Chooses a file for the file input matching `css`, as a person would in the dialog.
+    pub async fn attach(&self, css: &str, file: &Path) {
+        let element = self.find(css).await;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{element}/value"),
+            Some(json!({ "text": file.display().to_string() })),
+        )
+        .await;
+    }
+
     /// The visible text of the whole page.
     pub async fn text(&self) -> String {
         let body = self.find("body").await;
