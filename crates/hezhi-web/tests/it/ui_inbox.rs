@@ -188,3 +188,112 @@ async fn a_unit_returns_a_case_with_a_reason_on_sqlite() {
 async fn a_unit_returns_a_case_with_a_reason_on_postgres() {
     on_postgres(a_unit_returns_a_case_with_a_reason).await;
 }
+
+async fn extensions_supervision_and_escalation_are_forms_of_the_case_page(h: Harness) {
+    let fx = &h.fx;
+    let case = h.dispatched_case(&leak_case()).await;
+    let lead = sign_in(&h, &fx.committee_handler).await;
+    let dispatcher = sign_in(&h, &fx.dispatcher).await;
+    send(&h, &lead, &case.id, "acknowledge", &[("note", "")], &[])
+        .await
+        .expect_status(303);
+
+    // The unit asks for more time, in China time; the centre sees it in its list and
+    // approves it; the due time moves.
+    let page_html = page(&h, &lead, &format!("/cases/{}", case.id))
+        .await
+        .expect_status(200)
+        .text();
+    assert!(
+        page_html.contains(r#"<label for="request_extension-until">申请延期至</label>"#),
+        "{page_html}"
+    );
+    send(
+        &h,
+        &lead,
+        &case.id,
+        "request_extension",
+        &[
+            ("until", "2026-03-20T18:00"),
+            ("reason", "需等待房屋安全鉴定结果"),
+        ],
+        &[],
+    )
+    .await
+    .expect_status(303);
+    let waiting = page(&h, &dispatcher, "/cases?attention=extension")
+        .await
+        .expect_status(200)
+        .text();
+    assert!(waiting.contains("楼上卫生间漏水"), "{waiting}");
+    let shown = page(&h, &dispatcher, &format!("/cases/{}", case.id))
+        .await
+        .expect_status(200)
+        .text();
+    assert!(
+        shown.contains("需等待房屋安全鉴定结果"),
+        "the reason is on the case: {shown}"
+    );
+    assert!(
+        shown.contains(r#"id="form-approve_extension""#)
+            && shown.contains(r#"id="form-refuse_extension""#)
+    );
+    send(
+        &h,
+        &dispatcher,
+        &case.id,
+        "approve_extension",
+        &[("note", "同意")],
+        &[],
+    )
+    .await
+    .expect_status(303);
+    let due = h.show(&fx.dispatcher, &case).await["due_at"].clone();
+    assert_eq!(due, "2026-03-20T10:00:00Z", "18:00 China time");
+
+    // A supervision note needs its text; an escalation goes to the county.
+    let empty = send(&h, &dispatcher, &case.id, "supervise", &[("note", "")], &[]).await;
+    assert_eq!(empty.status.as_u16(), 422);
+    send(
+        &h,
+        &dispatcher,
+        &case.id,
+        "supervise",
+        &[("note", "请于本周内办结")],
+        &[],
+    )
+    .await
+    .expect_status(303);
+    send(
+        &h,
+        &dispatcher,
+        &case.id,
+        "escalate",
+        &[("reason", "涉及多个部门，需区级协调")],
+        &[],
+    )
+    .await
+    .expect_status(303);
+    let after = h.show(&fx.dispatcher, &case).await;
+    assert_eq!(after["supervision_count"], 1, "{after}");
+    assert_eq!(after["escalated_to"], "370811", "{after}");
+    let shown = page(&h, &dispatcher, &format!("/cases/{}", case.id))
+        .await
+        .expect_status(200)
+        .text();
+    assert!(shown.contains("<dt>督办次数</dt><dd>1</dd>"), "{shown}");
+    assert!(
+        shown.contains("<dt>已提级至</dt><dd>370811</dd>"),
+        "{shown}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn extensions_supervision_and_escalation_in_the_pages_on_sqlite() {
+    on_sqlite(extensions_supervision_and_escalation_are_forms_of_the_case_page).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn extensions_supervision_and_escalation_in_the_pages_on_postgres() {
+    on_postgres(extensions_supervision_and_escalation_are_forms_of_the_case_page).await;
+}
