@@ -340,7 +340,11 @@ async fn categories(app: &App, page: &Page, csrf: &str, body: &mut Html) {
         .text(page.t(Msg::Kind))
         .raw(r#"</th><th scope="col">"#)
         .text(page.t(Msg::AdminCode))
-        .raw(r#"</th><th scope="col">中文</th><th scope="col">English</th></tr></thead><tbody>"#);
+        .raw(r#"</th><th scope="col">"#)
+        .text(page.t(Msg::AdminNameZh))
+        .raw(r#"</th><th scope="col">"#)
+        .text(page.t(Msg::AdminNameEn))
+        .raw("</th></tr></thead><tbody>");
     for c in &all {
         body.raw("<tr><td>")
             .text(page.t(text::kind(c.kind)))
