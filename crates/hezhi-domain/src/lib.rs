@@ -3,6 +3,7 @@
 pub mod access;
 pub mod actor;
 pub mod attachment;
+pub mod calendar;
 pub mod case;
 pub mod error;
 pub mod geo;
@@ -15,6 +16,7 @@ pub mod unit;
 pub use access::{Action, Principal, Relation};
 pub use actor::{Actor, Role};
 pub use attachment::{ContentDigest, check_attachment_name};
+pub use calendar::{CalendarError, WorkingCalendar};
 pub use case::{
     Case, CaseKind, CaseNumber, CategoryCode, Channel, Complexity, NewCase, Outcome, Position,
     ReferralChannel, Satisfaction, TrackingCode, Urgency,

@@ -1,6 +1,7 @@
 //! The one integration-test binary of the domain crate: the lifecycle driven from the
 //! outside, through `decide` and `evolve` only.
 
+mod calendar;
 mod fixture;
 mod lifecycle;
 mod permissions;

@@ -3,15 +3,13 @@
 
 use super::text::Msg;
 use crate::i18n::Lang;
-use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDateTime, TimeZone, Timelike, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDateTime, TimeZone, Timelike, Utc};
 
 const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
 
-pub fn china() -> FixedOffset {
-    FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| FixedOffset::east_opt(0).expect("UTC"))
-}
+pub use hezhi_domain::calendar::china;
 
 /// `2026年3月2日 09:00` or `2 Mar 2026, 09:00`.
 pub fn format(at: DateTime<Utc>, lang: Lang) -> String {
