@@ -5,6 +5,7 @@ pub mod actor;
 pub mod attachment;
 pub mod calendar;
 pub mod case;
+pub mod deadline;
 pub mod error;
 pub mod geo;
 pub mod ids;
