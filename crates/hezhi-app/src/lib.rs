@@ -4,6 +4,7 @@ pub mod access;
 pub mod attachment;
 pub mod audit;
 pub mod clock;
+pub mod deadline;
 pub mod error;
 pub mod idempotency;
 pub mod input;

@@ -2,6 +2,7 @@
 
 mod attachment;
 mod migrate;
+mod policy;
 mod resident;
 mod sign_in;
 

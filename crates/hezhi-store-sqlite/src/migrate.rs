@@ -41,6 +41,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0009_attachment_files",
         include_str!("../migrations/0009_attachment_files.sql"),
     ),
+    (
+        "0010_deadline_policies",
+        include_str!("../migrations/0010_deadline_policies.sql"),
+    ),
 ];
 
 pub async fn run(pool: &SqlitePool) -> StoreResult<()> {

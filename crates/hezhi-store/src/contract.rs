@@ -117,6 +117,10 @@ pub const SCENARIOS: &[(&str, Scenario)] = &[
         |s| Box::pin(case_counts(s)),
     ),
     (
+        "deadline_policies_are_saved_as_new_versions_and_never_overwritten",
+        |s| Box::pin(deadline_policies(s)),
+    ),
+    (
         "attachment_files_are_stored_once_per_digest_with_their_thumbnails",
         |s| Box::pin(attachment_files(s)),
     ),
@@ -2400,4 +2404,67 @@ async fn case_counts(store: Arc<dyn Store>) {
         pairs(&[("370831001002", 1), ("370831002001", 1)]),
         "reported in the period"
     );
+}
+
+async fn deadline_policies(store: Arc<dyn Store>) {
+    use hezhi_domain::deadline::{DeadlinePolicy, Span};
+    assert_eq!(
+        store.latest_deadline_policy().await.expect("read"),
+        None,
+        "only the default"
+    );
+    let mut rules = DeadlinePolicy::defaults().rules;
+    let first = store
+        .save_deadline_policy(
+            &rules,
+            at(1, 9),
+            Some(UserId::from_uuid(uuid::Uuid::from_u128(5))),
+        )
+        .await
+        .expect("save");
+    assert_eq!(first.version, 2, "the default is version 1");
+    rules[1].handling = Span::Hours(12);
+    let second = store
+        .save_deadline_policy(&rules, at(1, 10), None)
+        .await
+        .expect("save");
+    assert_eq!(second.version, 3);
+    assert_eq!(
+        store.latest_deadline_policy().await.expect("read"),
+        Some(second.clone())
+    );
+    assert_eq!(
+        store.deadline_policy(2).await.expect("read"),
+        Some(first.clone())
+    );
+    assert_eq!(
+        store
+            .deadline_policy(2)
+            .await
+            .expect("read")
+            .map(|p| p.rules[1].handling),
+        Some(Span::Hours(24))
+    );
+    assert_eq!(store.deadline_policy(9).await.expect("read"), None);
+
+    // Two saves at once: different versions, or one refused; never one lost silently.
+    let (a, b) = tokio::join!(
+        store.save_deadline_policy(&rules, at(1, 11), None),
+        store.save_deadline_policy(&rules, at(1, 11), None)
+    );
+    let saved: Vec<u32> = [a, b]
+        .into_iter()
+        .filter_map(Result::ok)
+        .map(|p| p.version)
+        .collect();
+    assert!(!saved.is_empty());
+    let latest = store
+        .latest_deadline_policy()
+        .await
+        .expect("read")
+        .expect("saved");
+    assert_eq!(latest.version, 3 + saved.len() as u32);
+    if saved.len() == 2 {
+        assert_ne!(saved[0], saved[1]);
+    }
 }

@@ -14,6 +14,7 @@ use crate::write::{IdempotencyRecord, WriteOp, WriteReceipt};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use hezhi_crypto::{MasterKey, StoredKey};
+use hezhi_domain::deadline::{DeadlinePolicy, DeadlineRule};
 use hezhi_domain::{
     AssignmentId, Case, CaseId, CaseKind, CategoryCode, ContentDigest, Event, Phone, Position,
     RegionCode, TokenId, TrackingCode, UnitId, UserId,
@@ -289,6 +290,23 @@ pub trait AttachmentStore: Send + Sync {
     ) -> StoreResult<Option<Vec<u8>>>;
 }
 
+/// Versions of the deadline policy. Version 1 is the shipped default and is never stored.
+#[async_trait]
+pub trait PolicyStore: Send + Sync {
+    /// The newest saved version, if any has been saved.
+    async fn latest_deadline_policy(&self) -> StoreResult<Option<DeadlinePolicy>>;
+    /// A saved version.
+    async fn deadline_policy(&self, version: u32) -> StoreResult<Option<DeadlinePolicy>>;
+    /// Saves `rules` as the next version (2 for the first save) and returns it. Two saves at
+    /// once get different versions or one is refused; neither overwrites the other.
+    async fn save_deadline_policy(
+        &self,
+        rules: &[DeadlineRule],
+        at: DateTime<Utc>,
+        by: Option<UserId>,
+    ) -> StoreResult<DeadlinePolicy>;
+}
+
 /// Everything a backend provides. The binary picks a backend once and hands an
 /// `Arc<dyn Store>` to the rest.
 pub trait Store:
@@ -305,6 +323,7 @@ pub trait Store:
     + SessionStore
     + ResidentSignInStore
     + AttachmentStore
+    + PolicyStore
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

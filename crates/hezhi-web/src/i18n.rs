@@ -164,6 +164,14 @@ pub fn error_message(code: &str, lang: Lang) -> Option<&'static str> {
             "No such file is stored; upload it first",
         ),
         "invalid_digest" => ("文件标识格式不正确", "Malformed file digest"),
+        "invalid_span" => (
+            "时限须在 1 小时至 1 年之间，或 1 至 366 天",
+            "A span is 1 hour to a year, or 1 to 366 days",
+        ),
+        "no_fallback_rule" => (
+            "须保留一条不限条件的规则，使每件事件都有时限",
+            "One rule must name no criteria, so that every case has deadlines",
+        ),
         "invalid_outcome" => ("办结结果无效", "Invalid outcome"),
         "invalid_idempotency_key" => ("幂等键格式不正确", "Invalid idempotency key"),
         "required" => ("此项为必填", "This field is required"),

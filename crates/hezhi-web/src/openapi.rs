@@ -302,6 +302,33 @@ pub fn document() -> Value {
                     }
                 }
             },
+            "/deadline-policy": {
+                "get": {
+                    "summary": "The deadline policy in force (限时办结)",
+                    "description": "The newest version: the shipped defaults (version 1) until a system administrator saves another. Each rule matches cases by urgency, kind, category and region level (a criterion left out matches all); the most specific rule applies, and of equally specific ones the last listed.",
+                    "responses": {
+                        "200": { "description": "The policy", "content": { "application/json": {
+                            "schema": { "$ref": "#/components/schemas/DeadlinePolicy" } } } },
+                        "401": auth_errors["401"]
+                    }
+                },
+                "put": {
+                    "summary": "Save a new version of the deadline policy (system administrators)",
+                    "description": "The new version applies to cases from now on; earlier versions stay readable. One rule must name no criteria. Written to the audit log as `deadline_policy_saved`.",
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                        "type": "object", "additionalProperties": false, "required": ["rules"],
+                        "properties": { "rules": { "type": "array", "items": { "$ref": "#/components/schemas/DeadlineRule" } } } } } } },
+                    "responses": {
+                        "200": { "description": "Saved as the next version", "content": { "application/json": {
+                            "schema": { "$ref": "#/components/schemas/DeadlinePolicy" } } } },
+                        "400": error_response("Invalid JSON"),
+                        "401": auth_errors["401"],
+                        "403": error_response("The caller does not manage settings"),
+                        "415": error_response("Content type is not application/json"),
+                        "422": error_response("A span out of range (`invalid_span`) or no rule for every case (`no_fallback_rule`)")
+                    }
+                }
+            },
             "/files": {
                 "post": {
                     "summary": "Upload a file to attach to a case",
@@ -690,6 +717,23 @@ pub fn document() -> Value {
                     "description": "The cookie set by `POST /session` (staff) or `POST /resident/session` (residents). Requests that change state must also send the session's `csrf_token` in `X-CSRF-Token`. A session ends 30 minutes unused or 12 hours after sign-in (configurable); until the password is changed, or TOTP enrolled where required, it may only do that." }
             },
             "schemas": {
+                "Span": { "type": "object", "required": ["unit"], "properties": {
+                    "unit": enum_schema(&["hours", "days", "working_days", "same_day", "promised"]),
+                    "value": { "type": "integer", "minimum": 1 } } },
+                "DeadlineRule": { "type": "object", "additionalProperties": false,
+                    "required": ["response", "handling", "verification", "follow_up"],
+                    "properties": {
+                        "urgency": enum_schema(&["red", "orange", "yellow", "green"]),
+                        "kind": { "$ref": "#/components/schemas/CaseKind" },
+                        "category": { "type": "string" },
+                        "level": enum_schema(&["province", "city", "county", "town", "village", "grid"]),
+                        "response": { "$ref": "#/components/schemas/Span" },
+                        "handling": { "$ref": "#/components/schemas/Span" },
+                        "verification": { "$ref": "#/components/schemas/Span" },
+                        "follow_up": { "$ref": "#/components/schemas/Span" } } },
+                "DeadlinePolicy": { "type": "object", "properties": {
+                    "version": { "type": "integer" },
+                    "rules": { "type": "array", "items": { "$ref": "#/components/schemas/DeadlineRule" } } } },
                 "AttachmentFile": { "type": "object", "properties": {
                     "digest": { "type": "string", "pattern": "^[0-9a-f]{64}$" },
                     "media_type": enum_schema(&["image/jpeg", "image/png", "image/webp", "application/pdf"]),

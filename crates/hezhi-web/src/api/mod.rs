@@ -4,6 +4,7 @@ mod admin;
 pub(crate) mod attachments;
 mod audit;
 mod cases;
+mod deadline;
 mod regions;
 mod resident;
 mod session;
@@ -55,6 +56,7 @@ pub fn routes() -> Router<Arc<App>> {
             post(admin::issue_token),
         )
         .route("/categories", get(regions::categories))
+        .route("/deadline-policy", get(deadline::show).put(deadline::save))
         .route("/track", post(tracking::track))
         .route("/audit", get(audit::search))
         .route(

@@ -1477,6 +1477,33 @@ async fn check_admin(h: &Harness, w: &World, tally: &mut Tally) -> Vec<String> {
         let who = &subject.person;
         let expect = |may: bool, allowed: u16| if may { allowed } else { 403 };
 
+        // The deadline policy is one setting of the whole deployment.
+        let may = permits(role, Relation::Inside, Action::ManageSettings);
+        let version = || async { h.app.deadline_policy().await.expect("policy").version };
+        let before = version().await;
+        let rules = serde_json::to_value(hezhi_domain::deadline::DeadlinePolicy::defaults().rules)
+            .expect("rules");
+        let reply = h
+            .post("/api/v1/deadline-policy")
+            .method(Method::PUT)
+            .by(who)
+            .json(&json!({ "rules": rules }))
+            .send()
+            .await;
+        let settings = (Action::ManageSettings, Relation::Inside);
+        judge.check(
+            subject,
+            settings,
+            ("saves the deadline policy", expect(may, 200)),
+            &reply,
+        );
+        judge.changed(
+            subject,
+            "saves the deadline policy",
+            may,
+            version().await != before,
+        );
+
         // Listing users takes either right; it is recorded under the first.
         let may = permits(role, Relation::Inside, Action::ManageUsers)
             || permits(role, Relation::Inside, Action::ManageRoleAssignments);

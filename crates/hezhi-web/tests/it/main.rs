@@ -13,6 +13,7 @@ mod browser;
 mod browser_walk;
 mod commands;
 mod concurrency;
+mod deadline_policy;
 mod fixture;
 mod garbage;
 mod grids;

@@ -16,6 +16,7 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/cases/{id}/attachments", &["get"]),
     ("/cases/{id}/attachments/{digest}", &["get"]),
     ("/files", &["post"]),
+    ("/deadline-policy", &["get", "put"]),
     ("/cases/{id}/{command}", &["post"]),
     ("/regions/{code}", &["get"]),
     ("/units", &["get", "post"]),

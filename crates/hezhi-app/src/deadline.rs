@@ -1,0 +1,47 @@
+//! The deadline policy in force, and new versions of it (a system administrator's setting).
+
+use crate::error::AppError;
+use crate::service::App;
+use hezhi_domain::Principal;
+use hezhi_domain::access::Action;
+use hezhi_domain::deadline::{DeadlinePolicy, DeadlineRule};
+
+impl App {
+    /// The newest version of the deadline policy: the last one saved, else the shipped
+    /// defaults (version 1).
+    pub async fn deadline_policy(&self) -> Result<DeadlinePolicy, AppError> {
+        Ok(self
+            .store()
+            .latest_deadline_policy()
+            .await?
+            .unwrap_or_else(DeadlinePolicy::defaults))
+    }
+
+    /// Saves `rules` as the next version, which applies to cases from now on. Only users
+    /// who manage settings may; the rules must pass [`DeadlinePolicy::validate`]. Recorded
+    /// on the audit log's system chain as `deadline_policy_saved`.
+    pub async fn save_deadline_policy(
+        &self,
+        by: &Principal,
+        rules: Vec<DeadlineRule>,
+    ) -> Result<DeadlinePolicy, AppError> {
+        self.require_admin(by, Action::ManageSettings, None, None)
+            .await?;
+        DeadlinePolicy {
+            version: 0,
+            rules: rules.clone(),
+        }
+        .validate()?;
+        let saved = self
+            .store()
+            .save_deadline_policy(&rules, self.now(), Some(by.user))
+            .await?;
+        self.audit_system(
+            Some(by.user),
+            "deadline_policy_saved",
+            serde_json::json!({ "version": saved.version, "rules": saved.rules.len() }),
+        )
+        .await?;
+        Ok(saved)
+    }
+}
