@@ -17,9 +17,10 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use hezhi_app::{App, AppError, Category, Session};
 use hezhi_domain::access::Action;
+use hezhi_domain::deadline::{DeadlinePolicy, DeadlineRule, Span};
 use hezhi_domain::{
-    AssignmentId, CaseKind, CategoryCode, Principal, RegionCode, Role, UnitId, UnitKind, UserId,
-    ValidationError,
+    AssignmentId, CaseKind, CategoryCode, Principal, RegionCode, RegionLevel, Role, UnitId,
+    UnitKind, UserId, ValidationError,
 };
 use std::sync::Arc;
 
@@ -30,6 +31,7 @@ pub fn administers(session: &Session) -> bool {
         Action::ManageRoleAssignments,
         Action::ManageUnits,
         Action::ManageRegions,
+        Action::ManageSettings,
     ]
     .into_iter()
     .any(|a| session.principal.holds_right(a))
@@ -97,6 +99,9 @@ async fn render(
     if principal.holds_right(Action::ManageRegions) {
         grids(page, &csrf, &mut body);
         categories(app, page, &csrf, &mut body).await;
+    }
+    if principal.holds_right(Action::ManageSettings) {
+        deadlines(app, page, &csrf, &mut body).await;
     }
     page.render(status, page.t(Msg::AdminTitle), &body)
 }
@@ -399,6 +404,240 @@ async fn categories(app: &App, page: &Page, csrf: &str, body: &mut Html) {
         .raw("</button></form></section>");
 }
 
+/// The units a span may be given in, with their labels.
+const SPAN_UNITS: [(&str, Msg); 5] = [
+    ("hours", Msg::SpanHours),
+    ("days", Msg::SpanDays),
+    ("working_days", Msg::SpanWorkingDays),
+    ("same_day", Msg::SpanSameDay),
+    ("promised", Msg::SpanPromised),
+];
+
+/// The four spans of a rule, by field name.
+const SPANS: [(&str, Msg); 4] = [
+    ("response", Msg::DeadlineResponse),
+    ("handling", Msg::DeadlineHandling),
+    ("verification", Msg::DeadlineVerification),
+    ("follow_up", Msg::DeadlineFollowUp),
+];
+
+fn span_parts(span: Span) -> (&'static str, Option<u32>) {
+    match span {
+        Span::Hours(n) => ("hours", Some(n)),
+        Span::Days(n) => ("days", Some(n)),
+        Span::WorkingDays(n) => ("working_days", Some(n)),
+        Span::SameDay => ("same_day", None),
+        Span::Promised => ("promised", None),
+    }
+}
+
+fn option_list(body: &mut Html, options: &[(String, String)], selected: &str) {
+    for (value, label) in options {
+        let chosen = if value == selected { " selected" } else { "" };
+        body.raw(r#"<option value=""#)
+            .text(value)
+            .raw(&format!(r#""{chosen}>"#))
+            .text(label)
+            .raw("</option>");
+    }
+}
+
+/// One row of the deadline table: its criteria and its four spans, every field labelled.
+fn rule_row(page: &Page, body: &mut Html, i: usize, rule: Option<&DeadlineRule>) {
+    let any = page.t(Msg::AnyValue).to_owned();
+    let with_any = |items: Vec<(String, String)>| {
+        let mut all = vec![(String::new(), any.clone())];
+        all.extend(items);
+        all
+    };
+    let urgency = rule.and_then(|r| r.urgency).and_then(|u| {
+        text::URGENCIES
+            .iter()
+            .find(|(x, _)| *x == u)
+            .map(|(_, n)| (*n).to_owned())
+    });
+    let kind = rule.and_then(|r| r.kind).map(kind_name);
+    let level = rule.and_then(|r| r.level).map(|l| l.as_str().to_owned());
+    let category = rule
+        .and_then(|r| r.category.as_ref())
+        .map(|c| c.as_str().to_owned());
+    body.raw(r#"<fieldset class="rule"><legend>"#)
+        .text(&format!("{} {}", page.t(Msg::DeadlineRule), i + 1))
+        .raw("</legend>");
+    let urgencies = with_any(
+        text::URGENCIES
+            .iter()
+            .map(|(u, n)| ((*n).to_owned(), page.t(text::urgency(Some(*u))).to_owned()))
+            .collect(),
+    );
+    let kinds = with_any(
+        CaseKind::ALL
+            .iter()
+            .map(|k| (kind_name(*k), page.t(text::kind(*k)).to_owned()))
+            .collect(),
+    );
+    let levels = with_any(
+        RegionLevel::ALL
+            .iter()
+            .map(|l| (l.as_str().to_owned(), page.t(text::level(*l)).to_owned()))
+            .collect(),
+    );
+    for (name, label, options, value) in [
+        ("urgency", Msg::Urgency, &urgencies, urgency),
+        ("kind", Msg::Kind, &kinds, kind),
+        ("level", Msg::DeadlineLevel, &levels, level),
+    ] {
+        let id = format!("rule{i}-{name}");
+        body.raw(&format!(r#"<label for="{id}">"#))
+            .text(page.t(label))
+            .raw(&format!(
+                r#"</label><select id="{id}" name="rule{i}_{name}">"#
+            ));
+        option_list(body, options, value.as_deref().unwrap_or_default());
+        body.raw("</select>");
+    }
+    let id = format!("rule{i}-category");
+    body.raw(&format!(r#"<label for="{id}">"#))
+        .text(page.t(Msg::AdminCode))
+        .raw(&format!(
+            r#"</label><input id="{id}" name="rule{i}_category" maxlength="40" pattern="[a-z0-9_]*" value=""#
+        ))
+        .text(category.as_deref().unwrap_or_default())
+        .raw(r#"">"#);
+    let units: Vec<(String, String)> = SPAN_UNITS
+        .iter()
+        .map(|(u, m)| ((*u).to_owned(), page.t(*m).to_owned()))
+        .collect();
+    for (span_name, label) in SPANS {
+        let span = rule.map(|r| match span_name {
+            "response" => r.response,
+            "handling" => r.handling,
+            "verification" => r.verification,
+            _ => r.follow_up,
+        });
+        let (unit, value) = span.map_or(("working_days", None), span_parts);
+        let id = format!("rule{i}-{span_name}");
+        body.raw(r#"<div class="span">"#)
+            .raw(&format!(r#"<label for="{id}-value">"#))
+            .text(page.t(label))
+            .raw(&format!(
+                r#"</label><input id="{id}-value" name="rule{i}_{span_name}_value" inputmode="numeric" pattern="[0-9]*" maxlength="4" value="{}">"#,
+                value.map(|v| v.to_string()).unwrap_or_default()
+            ))
+            .raw(&format!(r#"<label for="{id}-unit" class="unit">"#))
+            .text(page.t(Msg::DeadlineUnit))
+            .raw(&format!(r#"</label><select id="{id}-unit" name="rule{i}_{span_name}_unit">"#));
+        option_list(body, &units, unit);
+        body.raw("</select></div>");
+    }
+    if rule.is_some() {
+        body.raw(&format!(
+            r#"<p class="check"><input type="checkbox" id="rule{i}-delete" name="rule{i}_delete"> <label class="check" for="rule{i}-delete">"#
+        ))
+        .text(page.t(Msg::DeadlineDelete))
+        .raw("</label></p>");
+    }
+    body.raw("</fieldset>");
+}
+
+async fn deadlines(app: &App, page: &Page, csrf: &str, body: &mut Html) {
+    section(page, body, "deadlines", Msg::AdminDeadlines);
+    let policy = app
+        .deadline_policy()
+        .await
+        .unwrap_or_else(|_| DeadlinePolicy::defaults());
+    body.element(
+        "p",
+        r#"class="hint""#,
+        &format!("{} {}", page.t(Msg::DeadlineVersion), policy.version),
+    );
+    body.element("p", r#"class="hint""#, page.t(Msg::DeadlineHint));
+    body.raw(r#"<form method="post" action="/admin/deadlines" class="stack admin-form">"#)
+        .raw(csrf)
+        .raw(&format!(
+            r#"<input type="hidden" name="rules" value="{}">"#,
+            policy.rules.len() + 1
+        ));
+    for (i, rule) in policy.rules.iter().enumerate() {
+        rule_row(page, body, i, Some(rule));
+    }
+    // One empty row to add a rule.
+    rule_row(page, body, policy.rules.len(), None);
+    body.raw(r#"<button type="submit">"#)
+        .text(page.t(Msg::DeadlineSave))
+        .raw("</button></form></section>");
+}
+
+/// The rules a deadline form describes; the empty last row (no value anywhere) is no rule.
+fn rules_of(input: &FormInput) -> Result<Vec<DeadlineRule>, ApiError> {
+    let count: usize = input
+        .field("rules")
+        .trim()
+        .parse()
+        .map_err(|_| invalid("rules"))?;
+    let mut rules = Vec::new();
+    for i in 0..count.min(200) {
+        let field = |name: &str| input.field(&format!("rule{i}_{name}")).trim().to_owned();
+        if field("delete") == "on" {
+            continue;
+        }
+        let blank = SPANS
+            .iter()
+            .all(|(s, _)| field(&format!("{s}_value")).is_empty())
+            && ["urgency", "kind", "level", "category"]
+                .iter()
+                .all(|c| field(c).is_empty());
+        if blank && i + 1 == count {
+            continue;
+        }
+        let span = |name: &str| -> Result<Span, ApiError> {
+            let value = field(&format!("{name}_value"));
+            let number = || -> Result<u32, ApiError> {
+                value
+                    .parse()
+                    .map_err(|_| invalid(&format!("rules[{i}].{name}")))
+            };
+            Ok(match field(&format!("{name}_unit")).as_str() {
+                "hours" => Span::Hours(number()?),
+                "days" => Span::Days(number()?),
+                "working_days" => Span::WorkingDays(number()?),
+                "same_day" => Span::SameDay,
+                "promised" => Span::Promised,
+                _ => return Err(invalid(&format!("rules[{i}].{name}"))),
+            })
+        };
+        let optional = |name: &str| Some(field(name)).filter(|v| !v.is_empty());
+        let enum_of = |name: &str| -> Result<Option<serde_json::Value>, ApiError> {
+            Ok(optional(name).map(serde_json::Value::String))
+        };
+        let criteria = serde_json::json!({
+            "urgency": enum_of("urgency")?,
+            "kind": enum_of("kind")?,
+            "level": enum_of("level")?,
+            "category": enum_of("category")?,
+        });
+        let parse = |key: &str| criteria[key].clone();
+        rules.push(DeadlineRule {
+            urgency: serde_json::from_value(parse("urgency"))
+                .map_err(|_| invalid(&format!("rules[{i}].urgency")))?,
+            kind: serde_json::from_value(parse("kind"))
+                .map_err(|_| invalid(&format!("rules[{i}].kind")))?,
+            category: optional("category")
+                .map(|c| {
+                    CategoryCode::parse(&c).map_err(|_| invalid(&format!("rules[{i}].category")))
+                })
+                .transpose()?,
+            level: serde_json::from_value(parse("level"))
+                .map_err(|_| invalid(&format!("rules[{i}].level")))?,
+            response: span("response")?,
+            handling: span("handling")?,
+            verification: span("verification")?,
+            follow_up: span("follow_up")?,
+        });
+    }
+    Ok(rules)
+}
+
 /// What one administration form asks for.
 enum Change {
     CreateUser,
@@ -408,6 +647,7 @@ enum Change {
     CreateUnit,
     ImportGrids,
     SaveCategory,
+    SaveDeadlines,
 }
 
 /// Carries out `change`; `Ok(Some(text))` is a notice to show once.
@@ -498,6 +738,17 @@ async fn apply(
                 "{}: {}",
                 page.t(Msg::AdminGridsImported),
                 grids.len()
+            )))
+        }
+        Change::SaveDeadlines => {
+            let saved = app
+                .save_deadline_policy(principal, rules_of(input)?)
+                .await
+                .map_err(err)?;
+            Ok(Some(format!(
+                "{} {}",
+                page.t(Msg::DeadlineSaved),
+                saved.version
             )))
         }
         Change::SaveCategory => {
@@ -611,6 +862,15 @@ pub async fn import_grids(
     input: Result<FormInput, ApiError>,
 ) -> Response {
     handle(&app, &page, caller, input, Change::ImportGrids).await
+}
+
+pub async fn save_deadlines(
+    State(app): State<Arc<App>>,
+    page: Page,
+    caller: Result<FormCaller, ApiError>,
+    input: Result<FormInput, ApiError>,
+) -> Response {
+    handle(&app, &page, caller, input, Change::SaveDeadlines).await
 }
 
 pub async fn save_category(

@@ -91,6 +91,7 @@ pub fn routes() -> Router<Arc<App>> {
                 .layer(DefaultBodyLimit::max(crate::MAX_GEOJSON_BODY + 64 * 1024)),
         )
         .route("/admin/categories", post(admin::save_category))
+        .route("/admin/deadlines", post(admin::save_deadlines))
         .route(
             "/resident/sign-in",
             get(resident_session::show).post(resident_session::sign_in),

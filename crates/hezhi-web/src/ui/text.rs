@@ -4,7 +4,7 @@
 use crate::i18n::Lang;
 use hezhi_domain::{
     CaseKind, CaseState, Channel, CommandKind, Complexity, Outcome, PartyRole, ReferralChannel,
-    Role, Satisfaction, UnitKind, Urgency,
+    RegionLevel, Role, Satisfaction, UnitKind, Urgency,
 };
 
 macro_rules! catalogue {
@@ -204,6 +204,30 @@ catalogue! {
     TotpConfirm => "确认绑定", "Confirm";
     TotpCodeFromApp => "应用显示的 6 位数字", "The 6 digits the app shows";
     AdminTitle => "系统管理", "Administration";
+    AdminDeadlines => "办理时限", "Deadlines";
+    DeadlineVersion => "当前生效版本：", "Version in force:";
+    DeadlineHint => "每条规则按紧急程度、类型、类别代码和登记层级匹配事件（“全部”表示不限）；条件越多越优先，同样多时以排在后面的为准。须保留一条不限条件的规则。保存后生成新版本，只适用于此后的事件。", "Each rule matches cases by urgency, kind, category code and level (\"any\" matches all); the rule naming more criteria wins, and of equal ones the later. Keep one rule with no criteria. Saving makes a new version, which applies to cases from then on.";
+    DeadlineRule => "规则", "Rule";
+    DeadlineLevel => "登记层级", "Level";
+    DeadlineResponse => "响应时限", "Response";
+    DeadlineHandling => "办结时限", "Handling";
+    DeadlineVerification => "核查时限", "Verification";
+    DeadlineFollowUp => "回访时限", "Follow-up";
+    DeadlineUnit => "单位", "Unit";
+    DeadlineDelete => "删除此规则", "Remove this rule";
+    DeadlineSave => "保存为新版本", "Save as a new version";
+    DeadlineSaved => "已保存，新版本号", "Saved as version";
+    SpanHours => "小时", "hours";
+    LevelProvince => "省", "Province";
+    LevelCity => "市", "City";
+    LevelCounty => "县（区）", "County";
+    LevelTown => "乡镇（街道）", "Town";
+    LevelVillage => "村（社区）", "Village";
+    LevelGrid => "网格", "Grid";
+    SpanDays => "天（自然日）", "calendar days";
+    SpanWorkingDays => "个工作日", "working days";
+    SpanSameDay => "当日", "the same day";
+    SpanPromised => "研判时承诺", "promised at triage";
     AdminNotPermitted => "您的角色不能进行系统管理。", "Your role does not administer the system.";
     AdminUsers => "用户与角色", "Users and roles";
     AdminRoles => "角色", "Roles";
@@ -441,6 +465,17 @@ pub fn event(name: &str) -> Option<Msg> {
         "attached" => Msg::EventAttached,
         _ => return None,
     })
+}
+
+pub fn level(level: RegionLevel) -> Msg {
+    match level {
+        RegionLevel::Province => Msg::LevelProvince,
+        RegionLevel::City => Msg::LevelCity,
+        RegionLevel::County => Msg::LevelCounty,
+        RegionLevel::Town => Msg::LevelTown,
+        RegionLevel::Village => Msg::LevelVillage,
+        RegionLevel::Grid => Msg::LevelGrid,
+    }
 }
 
 pub fn unit_kind(kind: UnitKind) -> Msg {

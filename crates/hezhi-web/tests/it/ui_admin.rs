@@ -296,6 +296,144 @@ async fn administrators_manage_users_roles_units_grids_and_categories(h: Harness
     );
 }
 
+/// The form fields of the deadline table for `rules`, plus the empty row for a new rule.
+fn deadline_fields(rules: &[hezhi_domain::deadline::DeadlineRule]) -> Vec<(String, String)> {
+    use hezhi_domain::deadline::Span;
+    let mut fields = vec![("rules".to_owned(), (rules.len() + 1).to_string())];
+    for (i, rule) in rules.iter().enumerate() {
+        let json = serde_json::to_value(rule).expect("json");
+        for criterion in ["urgency", "kind", "level", "category"] {
+            let value = json[criterion].as_str().unwrap_or_default().to_owned();
+            fields.push((format!("rule{i}_{criterion}"), value));
+        }
+        for (name, span) in [
+            ("response", rule.response),
+            ("handling", rule.handling),
+            ("verification", rule.verification),
+            ("follow_up", rule.follow_up),
+        ] {
+            let (unit, value) = match span {
+                Span::Hours(n) => ("hours", n.to_string()),
+                Span::Days(n) => ("days", n.to_string()),
+                Span::WorkingDays(n) => ("working_days", n.to_string()),
+                Span::SameDay => ("same_day", String::new()),
+                Span::Promised => ("promised", String::new()),
+            };
+            fields.push((format!("rule{i}_{name}_unit"), unit.to_owned()));
+            fields.push((format!("rule{i}_{name}_value"), value));
+        }
+    }
+    let last = rules.len();
+    for criterion in ["urgency", "kind", "level", "category"] {
+        fields.push((format!("rule{last}_{criterion}"), String::new()));
+    }
+    for name in ["response", "handling", "verification", "follow_up"] {
+        fields.push((format!("rule{last}_{name}_unit"), "working_days".to_owned()));
+        fields.push((format!("rule{last}_{name}_value"), String::new()));
+    }
+    fields
+}
+
+async fn a_system_administrator_edits_the_deadline_table(h: Harness) {
+    use hezhi_domain::deadline::{DeadlinePolicy, Span};
+    let sysadmin = sign_in_enrolling_totp(&h, &h.fx.admin).await;
+    let html = page(&h, &sysadmin, "/admin")
+        .await
+        .expect_status(200)
+        .text();
+    assert!(html.contains(">办理时限</h2>"), "{html}");
+    assert!(html.contains("当前生效版本： 1"), "{html}");
+    assert_eq!(
+        html.matches(r#"<fieldset class="rule">"#).count(),
+        7,
+        "six rules and an empty row"
+    );
+    assert!(html.contains(r#"<label for="rule1-response-value">响应时限</label>"#));
+
+    let mut fields = deadline_fields(&DeadlinePolicy::defaults().rules);
+    let set = |fields: &mut Vec<(String, String)>, name: &str, value: &str| {
+        if let Some(field) = fields.iter_mut().find(|(n, _)| n == name) {
+            field.1 = value.to_owned();
+        }
+    };
+    // Red handled within 12 hours; green removed; orange disputes within 15 days, added.
+    set(&mut fields, "rule1_handling_value", "12");
+    fields.push(("rule5_delete".to_owned(), "on".to_owned()));
+    set(&mut fields, "rule6_urgency", "orange");
+    set(&mut fields, "rule6_kind", "dispute");
+    for (name, value) in [
+        ("response", "1"),
+        ("handling", "15"),
+        ("verification", "2"),
+        ("follow_up", "5"),
+    ] {
+        set(&mut fields, &format!("rule6_{name}_value"), value);
+    }
+    set(&mut fields, "rule6_handling_unit", "days");
+    let csrf = csrf_field(&html);
+    let mut body: Vec<(&str, &str)> = vec![("csrf_token", csrf.as_str())];
+    body.extend(fields.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+
+    // A span without its number is refused, and nothing is saved.
+    let mut broken = body.clone();
+    if let Some(field) = broken
+        .iter_mut()
+        .find(|(n, _)| *n == "rule2_response_value")
+    {
+        field.1 = "";
+    }
+    let refused = h
+        .post("/admin/deadlines")
+        .cookie(&sysadmin.session)
+        .raw(Some(FORM), form(&broken))
+        .send()
+        .await;
+    assert_eq!(refused.status.as_u16(), 422, "{}", refused.text());
+    assert_eq!(h.app.deadline_policy().await.expect("policy").version, 1);
+
+    let saved = h
+        .post("/admin/deadlines")
+        .cookie(&sysadmin.session)
+        .raw(Some(FORM), form(&body))
+        .send()
+        .await
+        .expect_status(200);
+    assert!(
+        saved.text().contains("已保存，新版本号 2"),
+        "{}",
+        saved.text()
+    );
+    let policy = h.app.deadline_policy().await.expect("policy");
+    assert_eq!(policy.version, 2);
+    assert_eq!(policy.rules.len(), 6);
+    assert_eq!(policy.rules[1].handling, Span::Hours(12));
+    assert!(
+        policy
+            .rules
+            .iter()
+            .all(|r| r.urgency != Some(hezhi_domain::Urgency::Green))
+    );
+    let added = policy.rules.last().expect("added");
+    assert_eq!(
+        (added.urgency, added.kind, added.handling),
+        (
+            Some(hezhi_domain::Urgency::Orange),
+            Some(hezhi_domain::CaseKind::Dispute),
+            Span::Days(15)
+        )
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_system_administrator_edits_the_deadline_table_on_sqlite() {
+    on_sqlite(a_system_administrator_edits_the_deadline_table).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_system_administrator_edits_the_deadline_table_on_postgres() {
+    on_postgres(a_system_administrator_edits_the_deadline_table).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn administrators_manage_the_system_in_its_pages_on_sqlite() {
     on_sqlite(administrators_manage_users_roles_units_grids_and_categories).await;
