@@ -9,6 +9,7 @@ pub mod deadline;
 pub mod error;
 pub mod geo;
 pub mod ids;
+pub mod indicators;
 pub mod lifecycle;
 pub mod party;
 pub mod region;
