@@ -13,7 +13,8 @@ use chrono::{DateTime, Utc};
 use hezhi_domain::{
     Actor, AssignmentId, Case, CaseId, CaseKind, CategoryCode, Command, DomainError, Event,
     NewCase, Party, Position, Principal, RegionCode, RegionLevel, Role, TokenId, TrackingCode,
-    UnitId, UserId, ValidationError, access::Action, check_report, decide, evolve,
+    UnitId, UserId, ValidationError, access::Action, check_report, decide_with, evolve,
+    lifecycle::DeadlineContext,
 };
 use hezhi_store::{
     ApiTokenRecord, AuditRecord, CaseFilter, Category, GridShape, GroupCommit, GroupCommitConfig,
@@ -53,6 +54,9 @@ pub struct App {
     pub(crate) tracking_throttle: crate::tracking::TrackingThrottle,
     sign_in: SignInState,
     sms: Arc<dyn SmsSender>,
+    /// China's working days, from the shipped holiday data (empty if it could not be read:
+    /// then every deadline in working days is refused, never guessed).
+    calendar: hezhi_domain::WorkingCalendar,
 }
 
 /// The longest reason a reveal of personal data may give.
@@ -126,6 +130,10 @@ impl App {
             tracking_throttle: crate::tracking::TrackingThrottle::default(),
             sign_in: SignInState::default(),
             sms: Arc::new(LogSmsSender),
+            calendar: hezhi_domain::WorkingCalendar::china().unwrap_or_else(|error| {
+                tracing::error!(%error, "the shipped holiday calendar does not read");
+                hezhi_domain::WorkingCalendar::default()
+            }),
         }
     }
 
@@ -404,8 +412,17 @@ impl App {
                 .iter()
                 .map(Unit::snapshot)
                 .collect();
+            // Triage sets the deadlines: under the policy in force and the calendar.
+            let policy = match &command {
+                Command::Triage { .. } => Some(self.deadline_policy().await?),
+                _ => None,
+            };
+            let deadlines = policy.as_ref().map(|policy| DeadlineContext {
+                policy,
+                calendar: &self.calendar,
+            });
             let events = first_permitted(&principal.assignments, |actor| {
-                decide(&case, &command, actor, now, &units)
+                decide_with(&case, &command, actor, now, &units, deadlines)
             })?;
             let next = fold(&case, &events)?;
             let op = WriteOp::AppendEvents {

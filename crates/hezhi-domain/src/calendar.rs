@@ -50,7 +50,8 @@ pub enum Exception {
     Workday,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The default covers no year: every question about a date is refused.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WorkingCalendar {
     years: BTreeSet<i32>,
     exceptions: HashMap<NaiveDate, Exception>,

@@ -453,9 +453,16 @@ pub struct Case {
     pub urgency: Option<Urgency>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assignment: Option<Assignment>,
-    /// When the current handling must be done (from dispatch or an approved extension).
+    /// When the current handling must be done: from the deadline policy at triage, then
+    /// from dispatch or an approved extension.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub due_at: Option<DateTime<Utc>>,
+    /// The version of the deadline policy the case runs under (set at triage).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy_version: Option<u32>,
+    /// When a unit must have acknowledged the case, by the policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_due_at: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pending_extension: Option<ExtensionRequest>,
     #[serde(default)]

@@ -69,6 +69,10 @@ pub enum DomainError {
 
     #[error("this unit has already confirmed its part")]
     PartAlreadyConfirmed,
+
+    /// A deadline in working days reaches a year the holiday calendar does not cover.
+    #[error("the working-day calendar does not cover {0}; its holiday notice must be added")]
+    CalendarNotCovered(i32),
 }
 
 impl DomainError {
@@ -84,6 +88,7 @@ impl DomainError {
             DomainError::ExtensionAlreadyPending => "extension_already_pending",
             DomainError::NoHigherLevel => "no_higher_level",
             DomainError::PartAlreadyConfirmed => "part_already_confirmed",
+            DomainError::CalendarNotCovered(_) => "calendar_year_not_covered",
         }
     }
 

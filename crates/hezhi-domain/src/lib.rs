@@ -27,8 +27,8 @@ pub use error::{DomainError, ValidationError};
 pub use geo::{BoundingBox, Polygon, Ring, Shape};
 pub use ids::{AssignmentId, CaseId, EventId, TokenId, UnitId, UserId};
 pub use lifecycle::{
-    CaseState, Command, CommandKind, Event, EventKind, check_report, decide, evolve, replay,
-    report, reported_event,
+    CaseState, Command, CommandKind, DeadlineContext, Event, EventKind, check_report, decide,
+    decide_with, evolve, replay, report, reported_event,
 };
 pub use party::{IdNumber, Party, PartyRole, Phone, masked_address};
 pub use region::{RegionCode, RegionLevel};

@@ -7,11 +7,13 @@
 
 use crate::actor::{Actor, Role};
 use crate::attachment::{ContentDigest, check_attachment_name};
+use crate::calendar::{CalendarError, WorkingCalendar};
 use crate::case::{
     Assignment, Case, CaseKind, CaseNumber, CategoryCode, Complexity, ExtensionRequest,
     NOTE_MAX_CHARS, NewCase, Outcome, ReferralChannel, Satisfaction, SupportingPart, TrackingCode,
     Urgency, check_text,
 };
+use crate::deadline::{DeadlineKey, DeadlinePolicy, Span};
 use crate::error::{DomainError, ValidationError};
 use crate::ids::{CaseId, UnitId, UserId};
 use crate::region::{RegionCode, RegionLevel};
@@ -113,6 +115,10 @@ pub enum Command {
         reason: Option<String>,
         #[serde(default)]
         case_leader: Option<String>,
+        /// The handling date promised to the parties, for the matters the policy leaves to a
+        /// promise (orange).
+        #[serde(default)]
+        promised_due_at: Option<DateTime<Utc>>,
     },
     Dispatch {
         lead_unit: UnitId,
@@ -356,10 +362,6 @@ pub struct Event {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
-#[expect(
-    clippy::large_enum_variant,
-    reason = "events are made one at a time; boxing the report would only add noise"
-)]
 pub enum EventKind {
     Reported {
         number: CaseNumber,
@@ -387,6 +389,13 @@ pub enum EventKind {
         reason: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         case_leader: Option<String>,
+        /// The deadline policy version the case runs under, and the deadlines it gives.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        policy_version: Option<u32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        response_due_at: Option<DateTime<Utc>>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        handling_due_at: Option<DateTime<Utc>>,
     },
     Dispatched {
         lead_unit: UnitId,
@@ -554,15 +563,37 @@ fn required(field: &str, text: &str) -> Result<String, ValidationError> {
     check_text(field, text, NOTE_MAX_CHARS, true)
 }
 
+/// The deadline policy in force and the working-day calendar, for the commands that set
+/// deadlines (triage).
+#[derive(Debug, Clone, Copy)]
+pub struct DeadlineContext<'a> {
+    pub policy: &'a DeadlinePolicy,
+    pub calendar: &'a WorkingCalendar,
+}
+
 /// Checks `command` against the case, the actor and the time, and returns the events that
 /// carry it out. `units` holds the snapshots of the units the command names
-/// ([`Command::named_units`]).
+/// ([`Command::named_units`]). Without a deadline context, triage sets no deadline but a
+/// promised one; see [`decide_with`].
 pub fn decide(
     case: &Case,
     command: &Command,
     actor: &Actor,
     now: DateTime<Utc>,
     units: &[UnitSnapshot],
+) -> Result<Vec<Event>, DomainError> {
+    decide_with(case, command, actor, now, units, None)
+}
+
+/// [`decide`], with the deadline policy and calendar by which triage sets the case's
+/// response and handling deadlines and records the policy version.
+pub fn decide_with(
+    case: &Case,
+    command: &Command,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    units: &[UnitSnapshot],
+    deadlines: Option<DeadlineContext<'_>>,
 ) -> Result<Vec<Event>, DomainError> {
     let kind = command.kind();
     if kind.transition(case.state).is_none() {
@@ -605,12 +636,58 @@ pub fn decide(
             urgency,
             reason,
             case_leader,
+            promised_due_at,
         } => {
             let case_leader = case_leader
                 .as_deref()
                 .map(|l| check_text("case_leader", l, 50, false))
                 .transpose()?
                 .filter(|l| !l.is_empty());
+            if promised_due_at.is_some_and(|at| at <= now) {
+                return Err(ValidationError::new(
+                    "promised_due_at",
+                    "due_in_the_past",
+                    "a promised date lies in the future",
+                )
+                .into());
+            }
+            let (policy_version, response_due_at, handling_due_at) = match deadlines {
+                Some(context) => {
+                    let key = DeadlineKey {
+                        urgency: Some(*urgency),
+                        kind: *kind,
+                        category,
+                        level: case.data.region.level(),
+                    };
+                    let rule = context.policy.rule_for(&key);
+                    let end = |span: Option<Span>| -> Result<Option<DateTime<Utc>>, DomainError> {
+                        match span {
+                            Some(span) => {
+                                span.end(case.reported_at, context.calendar)
+                                    .map_err(|e| match e {
+                                        CalendarError::YearNotCovered(year) => {
+                                            DomainError::CalendarNotCovered(year)
+                                        }
+                                        CalendarError::Malformed(..) => {
+                                            DomainError::CalendarNotCovered(0)
+                                        }
+                                    })
+                            }
+                            None => Ok(None),
+                        }
+                    };
+                    let handling = match rule.map(|r| r.handling) {
+                        Some(Span::Promised) => *promised_due_at,
+                        span => end(span)?.or(*promised_due_at),
+                    };
+                    (
+                        Some(context.policy.version),
+                        end(rule.map(|r| r.response))?,
+                        handling,
+                    )
+                }
+                None => (None, None, *promised_due_at),
+            };
             EventKind::Triaged {
                 kind: *kind,
                 category: category.clone(),
@@ -618,6 +695,9 @@ pub fn decide(
                 urgency: *urgency,
                 reason: note("reason", reason)?,
                 case_leader,
+                policy_version,
+                response_due_at,
+                handling_due_at,
             }
         }
         Command::Dispatch {
@@ -936,6 +1016,8 @@ pub fn evolve(case: Option<Case>, event: &Event) -> Option<Case> {
             urgency: None,
             assignment: None,
             due_at: None,
+            policy_version: None,
+            response_due_at: None,
             pending_extension: None,
             extensions_granted: 0,
             escalated_to: None,
@@ -971,8 +1053,18 @@ pub fn evolve(case: Option<Case>, event: &Event) -> Option<Case> {
             complexity,
             urgency,
             case_leader,
+            policy_version,
+            response_due_at,
+            handling_due_at,
             ..
         } => {
+            if policy_version.is_some() {
+                case.policy_version = *policy_version;
+                case.response_due_at = *response_due_at;
+            }
+            if handling_due_at.is_some() {
+                case.due_at = *handling_due_at;
+            }
             case.state = CaseState::Triaged;
             case.data.kind = *kind;
             case.data.category = category.clone();

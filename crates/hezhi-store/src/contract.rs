@@ -285,6 +285,7 @@ async fn triage(store: &Arc<dyn Store>, case: &Case, urgency: Urgency) -> Case {
         urgency,
         reason: None,
         case_leader: None,
+        promised_due_at: None,
     };
     run(store, &accepted, command, &dispatcher(), case.reported_at)
         .await

@@ -56,7 +56,8 @@ fn domain_status(error: &DomainError) -> StatusCode {
         | DomainError::NoPendingExtension
         | DomainError::ExtensionAlreadyPending
         | DomainError::NoHigherLevel
-        | DomainError::PartAlreadyConfirmed => StatusCode::CONFLICT,
+        | DomainError::PartAlreadyConfirmed
+        | DomainError::CalendarNotCovered(_) => StatusCode::CONFLICT,
     }
 }
 

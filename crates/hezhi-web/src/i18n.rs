@@ -164,6 +164,10 @@ pub fn error_message(code: &str, lang: Lang) -> Option<&'static str> {
             "No such file is stored; upload it first",
         ),
         "invalid_digest" => ("文件标识格式不正确", "Malformed file digest"),
+        "calendar_year_not_covered" => (
+            "工作日历尚未收录该年度的节假日安排，无法计算时限，请联系系统管理员更新",
+            "The working-day calendar has no holiday arrangement for that year yet; ask the system administrator to update it",
+        ),
         "invalid_span" => (
             "时限须在 1 小时至 1 年之间，或 1 至 366 天",
             "A span is 1 hour to a year, or 1 to 366 days",

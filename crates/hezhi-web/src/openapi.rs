@@ -59,7 +59,9 @@ fn command_body(kind: CommandKind) -> Value {
                 "complexity": enum_schema(&["simple", "complex"]),
                 "urgency": { "$ref": "#/components/schemas/Urgency" },
                 "reason": text,
-                "case_leader": { "type": "string", "maxLength": 50 }
+                "case_leader": { "type": "string", "maxLength": 50 },
+                "promised_due_at": { "type": "string", "format": "date-time",
+                    "description": "The handling date promised, where the policy leaves it to a promise (orange); it also stands where the policy gives none" }
             }),
             vec!["kind", "category", "complexity", "urgency"],
         ),
@@ -843,7 +845,11 @@ pub fn document() -> Value {
                         "tracking_code": { "type": "string" }, "state": { "$ref": "#/components/schemas/CaseState" },
                         "version": { "type": "integer" }, "overdue": { "type": "boolean" },
                         "parties": { "type": "array", "items": { "$ref": "#/components/schemas/Party" } },
-                        "assignment": { "type": "object" }, "due_at": { "type": "string", "format": "date-time" } } },
+                        "assignment": { "type": "object" }, "due_at": { "type": "string", "format": "date-time" },
+                        "response_due_at": { "type": "string", "format": "date-time",
+                            "description": "When a unit must have acknowledged it, by the deadline policy" },
+                        "policy_version": { "type": "integer",
+                            "description": "The deadline policy version the case runs under (set at triage)" } } },
                 "Event": { "type": "object", "required": ["case_id", "sequence", "at", "actor", "role", "type"], "properties": {
                     "case_id": { "type": "string", "format": "uuid" }, "sequence": { "type": "integer" },
                     "at": { "type": "string", "format": "date-time" }, "actor": { "type": "string", "format": "uuid" },

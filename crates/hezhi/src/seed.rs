@@ -563,6 +563,7 @@ impl Demo {
                 urgency,
                 reason: Some("按四色分级研判".into()),
                 case_leader: (complexity == Complexity::Complex).then(|| "镇党委副书记".to_owned()),
+                promised_due_at: None,
             },
             1,
         )

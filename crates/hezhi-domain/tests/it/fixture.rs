@@ -187,6 +187,7 @@ pub fn sample(kind: CommandKind, now: DateTime<Utc>) -> Command {
             urgency: Urgency::Yellow,
             reason: None,
             case_leader: None,
+            promised_due_at: None,
         },
         C::Dispatch => Command::Dispatch {
             lead_unit: LEAD,

@@ -599,3 +599,73 @@ fn every_event_names_the_case_the_actor_and_the_time() {
     );
     assert_eq!(story.case.updated_at, last.at);
 }
+
+#[test]
+fn triage_under_a_policy_sets_the_deadlines_and_records_the_version() {
+    use hezhi_domain::deadline::{DeadlinePolicy, Span};
+    use hezhi_domain::{DeadlineContext, WorkingCalendar, decide_with, evolve};
+    let story = crate::fixture::Story::in_state(hezhi_domain::CaseState::Accepted);
+    let calendar = WorkingCalendar::china().expect("calendar");
+    let mut policy = DeadlinePolicy::defaults();
+    policy.version = 4;
+    let context = DeadlineContext {
+        policy: &policy,
+        calendar: &calendar,
+    };
+    let triage = crate::fixture::sample(hezhi_domain::CommandKind::Triage, story.now());
+    let events = decide_with(
+        &story.case,
+        &triage,
+        &crate::fixture::dispatcher(),
+        story.now(),
+        &[],
+        Some(context),
+    )
+    .expect("triaged");
+    let case = evolve(Some(story.case.clone()), &events[0]).expect("evolves");
+    assert_eq!(case.policy_version, Some(4));
+    let rule = policy.rules[4].clone();
+    assert_eq!(
+        rule.handling,
+        Span::Days(30),
+        "the fixture triages a yellow dispute"
+    );
+    assert_eq!(
+        case.due_at,
+        Some(story.case.reported_at + Duration::days(30))
+    );
+    assert!(
+        case.response_due_at
+            .is_some_and(|at| at > story.case.reported_at)
+    );
+
+    // Without a policy only a promised date is set; a calendar that covers no year refuses
+    // any span in working days.
+    let plain = decide_with(
+        &story.case,
+        &triage,
+        &crate::fixture::dispatcher(),
+        story.now(),
+        &[],
+        None,
+    )
+    .expect("triaged");
+    let case = evolve(Some(story.case.clone()), &plain[0]).expect("evolves");
+    assert_eq!((case.policy_version, case.due_at), (None, None));
+    let empty = WorkingCalendar::default();
+    let refused = decide_with(
+        &story.case,
+        &triage,
+        &crate::fixture::dispatcher(),
+        story.now(),
+        &[],
+        Some(DeadlineContext {
+            policy: &policy,
+            calendar: &empty,
+        }),
+    );
+    assert!(matches!(
+        refused,
+        Err(hezhi_domain::DomainError::CalendarNotCovered(_))
+    ));
+}

@@ -42,7 +42,7 @@ fn command_of(kind: CommandKind, fields: &[(String, String)]) -> Result<Command,
             }
             _ if value.is_empty() => {}
             "supporting_units" => supporting.push(json!(value)),
-            "due_at" | "until" => {
+            "due_at" | "until" | "promised_due_at" => {
                 let at = time::parse_input(value).ok_or_else(|| invalid(name))?;
                 object.insert(name.clone(), json!(at));
             }

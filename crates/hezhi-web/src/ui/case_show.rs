@@ -145,6 +145,17 @@ fn summary(app: &App, page: &Page, case: &Case, categories: &[Category], body: &
     body.element("dt", "", page.t(Msg::Due)).raw("<dd>");
     deadline(page, case, app.now(), body);
     body.raw("</dd>");
+    if let Some(response) = case.response_due_at {
+        term(
+            page,
+            body,
+            Msg::ResponseDue,
+            &time::format(response, page.lang),
+        );
+    }
+    if let Some(version) = case.policy_version {
+        term(page, body, Msg::PolicyVersion, &version.to_string());
+    }
     if let Some(request) = &case.pending_extension {
         term(
             page,
@@ -615,6 +626,12 @@ async fn fields(app: &App, page: &Page, case: &Case, kind: CommandKind, body: &m
                 Some(current_urgency),
             );
             textarea(page, body, kind, "reason", Msg::Reason, false);
+            body.raw(r#"<label for="triage-promised_due_at">"#)
+                .text(page.t(Msg::PromisedDueAt))
+                .raw(r#"</label><input id="triage-promised_due_at" name="promised_due_at" type="datetime-local" aria-describedby="triage-promised-hint">"#)
+                .raw(r#"<p class="hint" id="triage-promised-hint">"#)
+                .text(page.t(Msg::PromisedDueAtHint))
+                .raw("</p>");
             body.raw(r#"<label for="triage-case_leader">"#)
                 .text(page.t(Msg::CaseLeader))
                 .raw(

@@ -205,6 +205,10 @@ catalogue! {
     TotpCodeFromApp => "应用显示的 6 位数字", "The 6 digits the app shows";
     AdminTitle => "系统管理", "Administration";
     AdminDeadlines => "办理时限", "Deadlines";
+    PromisedDueAt => "承诺办结时间", "Promised handling date";
+    PromisedDueAtHint => "橙色（复杂长期）事件须承诺办结时间；其他事件按办理时限规则自动计算，可不填。", "Orange (complex, long-running) matters need a promised date; for others the deadline table sets it and this may stay empty.";
+    ResponseDue => "响应时限", "Respond by";
+    PolicyVersion => "时限规则版本", "Deadline rules version";
     DeadlineVersion => "当前生效版本：", "Version in force:";
     DeadlineHint => "每条规则按紧急程度、类型、类别代码和登记层级匹配事件（“全部”表示不限）；条件越多越优先，同样多时以排在后面的为准。须保留一条不限条件的规则。保存后生成新版本，只适用于此后的事件。", "Each rule matches cases by urgency, kind, category code and level (\"any\" matches all); the rule naming more criteria wins, and of equal ones the later. Keep one rule with no criteria. Saving makes a new version, which applies to cases from then on.";
     DeadlineRule => "规则", "Rule";

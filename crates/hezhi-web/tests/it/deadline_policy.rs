@@ -108,3 +108,118 @@ async fn administrators_save_versions_of_the_deadline_policy_on_sqlite() {
 async fn administrators_save_versions_of_the_deadline_policy_on_postgres() {
     on_postgres(administrators_save_versions_of_the_deadline_policy).await;
 }
+
+async fn triage_sets_the_deadlines_of_the_policy_in_force_and_records_its_version(h: Harness) {
+    let fx = &h.fx;
+    let triage = |urgency: &str, promised: Option<String>| {
+        let mut body = crate::fixture::triage_body("dispute", "neighbour", urgency);
+        if let Some(at) = promised {
+            body["promised_due_at"] = json!(at);
+        }
+        body
+    };
+    // Reported on Monday 2 March 2026, 09:00 China time.
+    let mut yellow = h.report(&fx.clerk, &crate::fixture::leak_case()).await;
+    h.step(&fx.clerk, &mut yellow, "accept", json!({})).await;
+    h.step(
+        &fx.dispatcher,
+        &mut yellow,
+        "triage",
+        triage("yellow", None),
+    )
+    .await;
+    let shown = h.show(&fx.dispatcher, &yellow).await;
+    assert_eq!(shown["policy_version"], 1);
+    assert_eq!(
+        shown["due_at"], "2026-04-01T01:00:00Z",
+        "a dispute in mediation: 30 days"
+    );
+    assert_eq!(
+        shown["response_due_at"], "2026-03-03T16:00:00Z",
+        "answered by the end of the next working day, China time"
+    );
+
+    // Orange: the date promised at triage; one in the past is refused.
+    let mut orange = h.report(&fx.clerk, &crate::fixture::leak_case()).await;
+    h.step(&fx.clerk, &mut orange, "accept", json!({})).await;
+    let past = h
+        .command(
+            &fx.dispatcher,
+            &orange,
+            "triage",
+            &triage("orange", Some("2026-01-01T00:00:00Z".into())),
+        )
+        .await;
+    assert_eq!(
+        (past.status.as_u16(), past.field()),
+        (422, Some("promised_due_at"))
+    );
+    h.step(
+        &fx.dispatcher,
+        &mut orange,
+        "triage",
+        triage("orange", Some("2026-05-15T10:00:00Z".into())),
+    )
+    .await;
+    assert_eq!(
+        h.show(&fx.dispatcher, &orange).await["due_at"],
+        "2026-05-15T10:00:00Z"
+    );
+
+    // A new version applies to cases triaged from now on; the first keeps its own.
+    let mut rules = serde_json::to_value(hezhi_domain::deadline::DeadlinePolicy::defaults().rules)
+        .expect("rules");
+    rules[4]["handling"] = json!({ "unit": "working_days", "value": 10 });
+    h.post("/api/v1/deadline-policy")
+        .method(axum::http::Method::PUT)
+        .by(&fx.admin)
+        .json(&json!({ "rules": rules }))
+        .send()
+        .await
+        .expect_status(200);
+    let mut later = h.report(&fx.clerk, &crate::fixture::leak_case()).await;
+    h.step(&fx.clerk, &mut later, "accept", json!({})).await;
+    h.step(&fx.dispatcher, &mut later, "triage", triage("yellow", None))
+        .await;
+    let shown = h.show(&fx.dispatcher, &later).await;
+    assert_eq!(shown["policy_version"], 2);
+    assert_eq!(
+        shown["due_at"], "2026-03-16T16:00:00Z",
+        "10 working days: the end of Monday 16 March"
+    );
+    let first = h.show(&fx.dispatcher, &yellow).await;
+    assert_eq!(
+        (first["policy_version"].clone(), first["due_at"].clone()),
+        (json!(1), json!("2026-04-01T01:00:00Z"))
+    );
+
+    // A deadline reaching a year the calendar does not cover is refused, nothing written.
+    h.clock.advance(chrono::Duration::days(300));
+    let mut year_end = h.report(&fx.clerk, &crate::fixture::leak_case()).await;
+    h.step(&fx.clerk, &mut year_end, "accept", json!({})).await;
+    let refused = h
+        .command(
+            &fx.dispatcher,
+            &year_end,
+            "triage",
+            &crate::fixture::triage_body("request", "urban_management", "yellow"),
+        )
+        .await;
+    assert_eq!(
+        (refused.status.as_u16(), refused.code()),
+        (409, "calendar_year_not_covered"),
+        "{}",
+        refused.text()
+    );
+    assert_eq!(h.show(&fx.dispatcher, &year_end).await["state"], "accepted");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn triage_sets_the_policy_deadlines_on_sqlite() {
+    on_sqlite(triage_sets_the_deadlines_of_the_policy_in_force_and_records_its_version).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn triage_sets_the_policy_deadlines_on_postgres() {
+    on_postgres(triage_sets_the_deadlines_of_the_policy_in_force_and_records_its_version).await;
+}
