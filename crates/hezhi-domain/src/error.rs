@@ -64,6 +64,9 @@ pub enum DomainError {
     #[error("an extension request is already waiting for a decision")]
     ExtensionAlreadyPending,
 
+    #[error("the case has had the {limit} extensions it may have")]
+    ExtensionLimitReached { limit: u32 },
+
     #[error("the case is already at the top of the region tree")]
     NoHigherLevel,
 
@@ -86,6 +89,7 @@ impl DomainError {
             DomainError::SupportingUnitsPending { .. } => "supporting_units_pending",
             DomainError::NoPendingExtension => "no_pending_extension",
             DomainError::ExtensionAlreadyPending => "extension_already_pending",
+            DomainError::ExtensionLimitReached { .. } => "extension_limit_reached",
             DomainError::NoHigherLevel => "no_higher_level",
             DomainError::PartAlreadyConfirmed => "part_already_confirmed",
             DomainError::CalendarNotCovered(_) => "calendar_year_not_covered",

@@ -563,6 +563,10 @@ fn required(field: &str, text: &str) -> Result<String, ValidationError> {
     check_text(field, text, NOTE_MAX_CHARS, true)
 }
 
+/// How many extensions a case may be granted: a matter that needs a third is escalated or
+/// supervised, not extended again.
+pub const MAX_EXTENSIONS: u32 = 2;
+
 /// The deadline policy in force and the working-day calendar, for the commands that set
 /// deadlines (triage).
 #[derive(Debug, Clone, Copy)]
@@ -746,6 +750,11 @@ pub fn decide_with(
         Command::RequestExtension { until, reason } => {
             if case.pending_extension.is_some() {
                 return Err(DomainError::ExtensionAlreadyPending);
+            }
+            if case.extensions_granted >= MAX_EXTENSIONS {
+                return Err(DomainError::ExtensionLimitReached {
+                    limit: MAX_EXTENSIONS,
+                });
             }
             if case.due_at.is_some_and(|due| *until <= due) || *until <= now {
                 return Err(ValidationError::new(

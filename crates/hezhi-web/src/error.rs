@@ -55,6 +55,7 @@ fn domain_status(error: &DomainError) -> StatusCode {
         | DomainError::SupportingUnitsPending { .. }
         | DomainError::NoPendingExtension
         | DomainError::ExtensionAlreadyPending
+        | DomainError::ExtensionLimitReached { .. }
         | DomainError::NoHigherLevel
         | DomainError::PartAlreadyConfirmed
         | DomainError::CalendarNotCovered(_) => StatusCode::CONFLICT,

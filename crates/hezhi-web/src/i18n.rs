@@ -164,6 +164,10 @@ pub fn error_message(code: &str, lang: Lang) -> Option<&'static str> {
             "No such file is stored; upload it first",
         ),
         "invalid_digest" => ("文件标识格式不正确", "Malformed file digest"),
+        "extension_limit_reached" => (
+            "该事件已延期 2 次，不能再申请延期；请申请督办或提级处理",
+            "The case has had its 2 extensions; ask for supervision or escalation instead",
+        ),
         "calendar_year_not_covered" => (
             "工作日历尚未收录该年度的节假日安排，无法计算时限，请联系系统管理员更新",
             "The working-day calendar has no holiday arrangement for that year yet; ask the system administrator to update it",

@@ -669,3 +669,24 @@ fn triage_under_a_policy_sets_the_deadlines_and_records_the_version() {
         Err(hezhi_domain::DomainError::CalendarNotCovered(_))
     ));
 }
+
+#[test]
+fn a_case_is_extended_at_most_twice() {
+    use hezhi_domain::{CommandKind as C, DomainError};
+    let mut story = crate::fixture::Story::in_state(hezhi_domain::CaseState::InProgress);
+    for _ in 0..2 {
+        story.step_sample(C::RequestExtension);
+        story.step_sample(C::ApproveExtension);
+    }
+    assert_eq!(story.case.extensions_granted, 2);
+    let third = crate::fixture::sample(C::RequestExtension, story.now());
+    let refused = story.decide(&third, &crate::fixture::actor_for(C::RequestExtension));
+    assert_eq!(
+        refused,
+        Err(DomainError::ExtensionLimitReached { limit: 2 })
+    );
+    assert_eq!(
+        DomainError::ExtensionLimitReached { limit: 2 }.code(),
+        "extension_limit_reached"
+    );
+}

@@ -361,6 +361,18 @@ pub fn available(session: &Session, case: &Case) -> Vec<CommandKind> {
     OFFERED
         .into_iter()
         .filter(|kind| kind.transition(case.state).is_some())
+        // An extension is asked for while none waits and fewer than the limit were granted,
+        // and decided only while one waits.
+        .filter(|kind| match kind {
+            CommandKind::RequestExtension => {
+                case.pending_extension.is_none()
+                    && case.extensions_granted < hezhi_domain::lifecycle::MAX_EXTENSIONS
+            }
+            CommandKind::ApproveExtension | CommandKind::RefuseExtension => {
+                case.pending_extension.is_some()
+            }
+            _ => true,
+        })
         .filter(|kind| {
             session.principal.assignments.iter().any(|actor| {
                 hezhi_domain::lifecycle::authorize(case, *kind, actor).is_ok()
