@@ -24,17 +24,20 @@ impl App {
         &self,
         by: &Principal,
         rules: Vec<DeadlineRule>,
+        warning_percent: Option<u8>,
     ) -> Result<DeadlinePolicy, AppError> {
         self.require_admin(by, Action::ManageSettings, None, None)
             .await?;
-        DeadlinePolicy {
+        let current = self.deadline_policy().await?;
+        let policy = DeadlinePolicy {
             version: 0,
-            rules: rules.clone(),
-        }
-        .validate()?;
+            rules,
+            warning_percent: warning_percent.unwrap_or(current.warning_percent),
+        };
+        policy.validate()?;
         let saved = self
             .store()
-            .save_deadline_policy(&rules, self.now(), Some(by.user))
+            .save_deadline_policy(&policy, self.now(), Some(by.user))
             .await?;
         self.audit_system(
             Some(by.user),

@@ -438,6 +438,41 @@ impl App {
         .await
     }
 
+    /// One pass of the deadline sweeper: every case whose warning time or deadline has come
+    /// gets its warning, or its overdue notice and escalation (`hezhi_domain::sweep`), at most
+    /// `limit` cases a pass. Returns how many cases were changed. Safe to repeat and to run on
+    /// several servers: a case already swept for its deadline yields nothing, and a case
+    /// changed meanwhile is refused by its version and looked at again next pass.
+    pub async fn sweep_deadlines(&self, limit: u32) -> Result<usize, AppError> {
+        let now = self.now();
+        let due = self.store.cases_to_sweep(now, limit).await?;
+        let mut changed = 0;
+        for case in due {
+            let events = hezhi_domain::sweep::sweep(&case, now);
+            if events.is_empty() {
+                continue;
+            }
+            let next = fold(&case, &events)?;
+            let op = WriteOp::AppendEvents {
+                expected_version: case.version,
+                events,
+                case: Box::new(next),
+                idempotency: None,
+            };
+            match self.writes.submit(op).await {
+                Ok(_) => changed += 1,
+                Err(StoreError::VersionConflict { .. }) => {
+                    tracing::debug!(case = %case.id, "changed while sweeping; next pass");
+                }
+                Err(other) => return Err(other.into()),
+            }
+        }
+        if changed > 0 {
+            tracing::info!(changed, "deadline sweep");
+        }
+        Ok(changed)
+    }
+
     /// Runs `write` under an idempotency key: replays a finished request, refuses a reused
     /// key or one still in flight.
     ///
@@ -800,6 +835,14 @@ impl App {
         region: Option<&RegionCode>,
         unit: Option<UnitId>,
     ) -> Result<(), AppError> {
+        if role == Role::System {
+            return Err(ValidationError::new(
+                "role",
+                "invalid_value",
+                "the system role is the platform's own and is not given to users",
+            )
+            .into());
+        }
         if role.is_unit_bound() {
             let unit = unit.ok_or_else(|| {
                 ValidationError::new("unit", "required", "this role is bound to a unit")

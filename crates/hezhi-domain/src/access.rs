@@ -168,6 +168,8 @@ pub fn permits(role: Role, relation: Relation, action: Action) -> bool {
             ),
             R::SecurityAdmin => matches!(action, A::ManageRoleAssignments | A::ManageKeys),
             R::Auditor => matches!(action, A::ReadAudit),
+            // The platform acts only through the sweeper, never through the matrix.
+            R::System => false,
             R::Resident => {
                 matches!(
                     action,

@@ -21,6 +21,9 @@ pub enum Role {
     SecurityAdmin,
     Auditor,
     Resident,
+    /// The platform itself: deadline warnings, overdue notices and the escalations they
+    /// bring. Never assigned to a user, and not in [`Role::ALL`].
+    System,
 }
 
 impl Role {
@@ -53,11 +56,17 @@ impl Role {
             Role::SecurityAdmin => "security_admin",
             Role::Auditor => "auditor",
             Role::Resident => "resident",
+            Role::System => "system",
         }
     }
 
+    /// A role by its name, [`Role::System`] included (stored events name it; assigning it is
+    /// refused by the application).
     pub fn parse(text: &str) -> Option<Role> {
-        Self::ALL.into_iter().find(|r| r.as_str() == text)
+        Self::ALL
+            .into_iter()
+            .chain([Role::System])
+            .find(|r| r.as_str() == text)
     }
 
     /// Roles whose scope is a unit rather than a region.

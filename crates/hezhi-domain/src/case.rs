@@ -463,6 +463,16 @@ pub struct Case {
     /// When a unit must have acknowledged the case, by the policy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response_due_at: Option<DateTime<Utc>>,
+    /// At what share of the time to its deadline the case is warned about (percent; set at
+    /// triage from the policy, 75 when unset).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warning_percent: Option<u8>,
+    /// The deadline the case was last warned about, and the one it was found overdue at:
+    /// the sweeper raises each once per deadline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warned_for: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overdue_for: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pending_extension: Option<ExtensionRequest>,
     #[serde(default)]

@@ -126,11 +126,21 @@ pub struct DeadlineKey<'a> {
     pub level: RegionLevel,
 }
 
+/// The share of the time to a deadline after which a case is warned about, by default.
+pub const DEFAULT_WARNING_PERCENT: u8 = 75;
+
+fn default_warning_percent() -> u8 {
+    DEFAULT_WARNING_PERCENT
+}
+
 /// One version of the policy.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeadlinePolicy {
     pub version: u32,
     pub rules: Vec<DeadlineRule>,
+    /// A warning is raised when this share (percent) of the time to a deadline has passed.
+    #[serde(default = "default_warning_percent")]
+    pub warning_percent: u8,
 }
 
 impl DeadlinePolicy {
@@ -152,6 +162,7 @@ impl DeadlinePolicy {
         use Span::*;
         Self {
             version: 1,
+            warning_percent: DEFAULT_WARNING_PERCENT,
             rules: vec![
                 rule(
                     None,
@@ -208,6 +219,13 @@ impl DeadlinePolicy {
     /// Checks a policy before it is saved: every span in range, and a rule that matches every
     /// case (no criteria), so that no case is left without deadlines.
     pub fn validate(&self) -> Result<(), ValidationError> {
+        if !(1..=99).contains(&self.warning_percent) {
+            return Err(ValidationError::new(
+                "warning_percent",
+                "invalid_value",
+                "the warning comes at 1 to 99 percent of the time to a deadline",
+            ));
+        }
         if !self.rules.iter().any(|r| r.specificity() == 0) {
             return Err(ValidationError::new(
                 "rules",

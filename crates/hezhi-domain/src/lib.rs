@@ -13,6 +13,7 @@ pub mod indicators;
 pub mod lifecycle;
 pub mod party;
 pub mod region;
+pub mod sweep;
 pub mod unit;
 
 pub use access::{Action, Principal, Relation};

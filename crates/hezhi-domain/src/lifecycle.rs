@@ -396,6 +396,8 @@ pub enum EventKind {
         response_due_at: Option<DateTime<Utc>>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         handling_due_at: Option<DateTime<Utc>>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        warning_percent: Option<u8>,
     },
     Dispatched {
         lead_unit: UnitId,
@@ -460,6 +462,14 @@ pub enum EventKind {
         digest: ContentDigest,
         name: String,
     },
+    /// The sweeper: the share of the time to `due_at` set by the policy has passed.
+    DeadlineWarned {
+        due_at: DateTime<Utc>,
+    },
+    /// The sweeper: `due_at` passed with the case still open.
+    Overdue {
+        due_at: DateTime<Utc>,
+    },
 }
 
 impl EventKind {
@@ -485,6 +495,8 @@ impl EventKind {
             EventKind::FollowedUp { .. } => "followed_up",
             EventKind::Archived {} => "archived",
             EventKind::Attached { .. } => "attached",
+            EventKind::DeadlineWarned { .. } => "deadline_warned",
+            EventKind::Overdue { .. } => "overdue",
         }
     }
 }
@@ -655,6 +667,7 @@ pub fn decide_with(
                 )
                 .into());
             }
+            let warning_percent = deadlines.map(|c| c.policy.warning_percent);
             let (policy_version, response_due_at, handling_due_at) = match deadlines {
                 Some(context) => {
                     let key = DeadlineKey {
@@ -702,6 +715,7 @@ pub fn decide_with(
                 policy_version,
                 response_due_at,
                 handling_due_at,
+                warning_percent,
             }
         }
         Command::Dispatch {
@@ -878,7 +892,7 @@ pub fn decide_with(
 }
 
 /// The level whose centre handles a case before any escalation: its town.
-fn handling_level(case: &Case) -> RegionCode {
+pub(crate) fn handling_level(case: &Case) -> RegionCode {
     case.data
         .region
         .ancestor_at(RegionLevel::Town)
@@ -1027,6 +1041,9 @@ pub fn evolve(case: Option<Case>, event: &Event) -> Option<Case> {
             due_at: None,
             policy_version: None,
             response_due_at: None,
+            warning_percent: None,
+            warned_for: None,
+            overdue_for: None,
             pending_extension: None,
             extensions_granted: 0,
             escalated_to: None,
@@ -1065,11 +1082,13 @@ pub fn evolve(case: Option<Case>, event: &Event) -> Option<Case> {
             policy_version,
             response_due_at,
             handling_due_at,
+            warning_percent,
             ..
         } => {
             if policy_version.is_some() {
                 case.policy_version = *policy_version;
                 case.response_due_at = *response_due_at;
+                case.warning_percent = *warning_percent;
             }
             if handling_due_at.is_some() {
                 case.due_at = *handling_due_at;
@@ -1171,6 +1190,8 @@ pub fn evolve(case: Option<Case>, event: &Event) -> Option<Case> {
             case.closed_at.get_or_insert(event.at);
         }
         EventKind::Attached { .. } => {}
+        EventKind::DeadlineWarned { due_at } => case.warned_for = Some(*due_at),
+        EventKind::Overdue { due_at } => case.overdue_for = Some(*due_at),
     }
     Some(case)
 }

@@ -45,6 +45,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0010_deadline_policies",
         include_str!("../migrations/0010_deadline_policies.sql"),
     ),
+    (
+        "0011_deadline_sweep",
+        include_str!("../migrations/0011_deadline_sweep.sql"),
+    ),
 ];
 
 /// First key of the advisory lock that serialises migrations; the second is the schema, so

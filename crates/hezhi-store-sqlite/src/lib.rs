@@ -218,7 +218,8 @@ impl WriteTx for Tx<'_> {
         for chunk in cases.chunks(ROWS_PER_INSERT) {
             let mut query = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO cases (county, id, number, tracking_code, state, kind, category,
-                    region, urgency, reported_by, due_at, attention, version, reported_at, updated_at, data) ",
+                    region, urgency, reported_by, due_at, attention, next_sweep_at, version, reported_at,
+                    updated_at, data) ",
             );
             query.push_values(chunk, |mut row, c| {
                 row.push_bind(&c.county)
@@ -233,6 +234,7 @@ impl WriteTx for Tx<'_> {
                     .push_bind(c.reported_by)
                     .push_bind(c.due_at.map(ms))
                     .push_bind(c.attention)
+                    .push_bind(c.next_sweep_at.map(ms))
                     .push_bind(c.version)
                     .push_bind(ms(c.reported_at))
                     .push_bind(ms(c.updated_at))
@@ -250,7 +252,8 @@ impl WriteTx for Tx<'_> {
     async fn update_case(&mut self, c: &CaseColumns, expected_version: u32) -> StoreResult<bool> {
         let updated = sqlx::query(
             "UPDATE cases SET state = $1, kind = $2, category = $3, urgency = $4,
-                due_at = $5, version = $6, updated_at = $7, data = $8, attention = $12
+                due_at = $5, version = $6, updated_at = $7, data = $8, attention = $12,
+                next_sweep_at = $13
              WHERE county = $9 AND id = $10 AND version = $11",
         )
         .bind(&c.state)
@@ -265,6 +268,7 @@ impl WriteTx for Tx<'_> {
         .bind(c.id)
         .bind(i64::from(expected_version))
         .bind(c.attention)
+        .bind(c.next_sweep_at.map(ms))
         .execute(&mut *self.0)
         .await
         .map_err(db_error)?;
@@ -749,6 +753,20 @@ impl CaseReader for SqliteStore {
                 Ok((key, n.unsigned_abs()))
             })
             .collect()
+    }
+
+    async fn cases_to_sweep(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<Case>> {
+        let rows = sqlx::query(
+            "SELECT id, data FROM cases WHERE next_sweep_at <= $1
+             ORDER BY next_sweep_at LIMIT $2",
+        )
+        .bind(ms(now))
+        .bind(i64::from(limit.clamp(1, 10_000)))
+        .fetch_all(&self.readers)
+        .await
+        .map_err(db_error)?;
+        self.decoded(|keys| rows.iter().map(|r| decode_case(r, keys)).collect())
+            .await
     }
 
     async fn count_cases_and_events(&self) -> StoreResult<(u64, u64)> {

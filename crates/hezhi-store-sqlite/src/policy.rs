@@ -4,51 +4,51 @@ use crate::{SqliteStore, db_error, ms, write_error};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use hezhi_domain::UserId;
-use hezhi_domain::deadline::{DeadlinePolicy, DeadlineRule};
+use hezhi_domain::deadline::DeadlinePolicy;
 use hezhi_store::{PolicyStore, StoreError, StoreResult, codec};
 use sqlx::Row;
 
-fn decode(version: i64, rules: &str) -> StoreResult<DeadlinePolicy> {
-    Ok(DeadlinePolicy {
-        version: u32::try_from(version).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        rules: codec::from_json(rules)?,
-    })
+/// A stored version: the policy as JSON (its version is the row's).
+fn decode(version: i64, policy: &str) -> StoreResult<DeadlinePolicy> {
+    let mut policy: DeadlinePolicy = codec::from_json(policy)?;
+    policy.version = u32::try_from(version).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    Ok(policy)
 }
 
 #[async_trait]
 impl PolicyStore for SqliteStore {
     async fn latest_deadline_policy(&self) -> StoreResult<Option<DeadlinePolicy>> {
         let row = sqlx::query(
-            "SELECT version, rules FROM deadline_policies ORDER BY version DESC LIMIT 1",
+            "SELECT version, policy FROM deadline_policies ORDER BY version DESC LIMIT 1",
         )
         .fetch_optional(&self.readers)
         .await
         .map_err(db_error)?;
         row.map(|r| {
             let version: i64 = r.try_get("version").map_err(db_error)?;
-            let rules: String = r.try_get("rules").map_err(db_error)?;
-            decode(version, &rules)
+            let policy: String = r.try_get("policy").map_err(db_error)?;
+            decode(version, &policy)
         })
         .transpose()
     }
 
     async fn deadline_policy(&self, version: u32) -> StoreResult<Option<DeadlinePolicy>> {
-        let row = sqlx::query("SELECT version, rules FROM deadline_policies WHERE version = $1")
+        let row = sqlx::query("SELECT version, policy FROM deadline_policies WHERE version = $1")
             .bind(i64::from(version))
             .fetch_optional(&self.readers)
             .await
             .map_err(db_error)?;
         row.map(|r| {
             let version: i64 = r.try_get("version").map_err(db_error)?;
-            let rules: String = r.try_get("rules").map_err(db_error)?;
-            decode(version, &rules)
+            let policy: String = r.try_get("policy").map_err(db_error)?;
+            decode(version, &policy)
         })
         .transpose()
     }
 
     async fn save_deadline_policy(
         &self,
-        rules: &[DeadlineRule],
+        policy: &DeadlinePolicy,
         at: DateTime<Utc>,
         by: Option<UserId>,
     ) -> StoreResult<DeadlinePolicy> {
@@ -63,17 +63,17 @@ impl PolicyStore for SqliteStore {
                 .await
                 .map_err(db_error)?;
         sqlx::query(
-            "INSERT INTO deadline_policies (version, rules, saved_at, saved_by)
+            "INSERT INTO deadline_policies (version, policy, saved_at, saved_by)
              VALUES ($1, $2, $3, $4)",
         )
         .bind(next)
-        .bind(codec::to_json(&rules)?)
+        .bind(codec::to_json(policy)?)
         .bind(ms(at))
         .bind(by.map(|u| u.as_uuid()))
         .execute(&mut *tx)
         .await
         .map_err(write_error)?;
         tx.commit().await.map_err(db_error)?;
-        decode(next, &codec::to_json(&rules)?)
+        decode(next, &codec::to_json(policy)?)
     }
 }

@@ -195,6 +195,8 @@ pub struct CaseColumns {
     pub due_at: Option<DateTime<Utc>>,
     /// What the case waits on the centre for (`crate::Attention`), if anything.
     pub attention: Option<&'static str>,
+    /// When the deadline sweeper must next look at the case (`hezhi_domain::sweep`).
+    pub next_sweep_at: Option<DateTime<Utc>>,
     pub version: i64,
     pub reported_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -231,6 +233,7 @@ impl CaseColumns {
             reported_by: case.reported_by.as_uuid(),
             due_at: case.due_at,
             attention: crate::Attention::of(case).map(crate::Attention::as_str),
+            next_sweep_at: hezhi_domain::sweep::next_sweep_at(case),
             version: i64::from(case.version),
             reported_at: case.reported_at,
             updated_at: case.updated_at,

@@ -117,6 +117,10 @@ pub const SCENARIOS: &[(&str, Scenario)] = &[
         |s| Box::pin(case_counts(s)),
     ),
     (
+        "cases_come_to_the_sweeper_when_their_warning_or_deadline_comes_and_not_again",
+        |s| Box::pin(cases_to_sweep(s)),
+    ),
+    (
         "deadline_policies_are_saved_as_new_versions_and_never_overwritten",
         |s| Box::pin(deadline_policies(s)),
     ),
@@ -2414,19 +2418,21 @@ async fn deadline_policies(store: Arc<dyn Store>) {
         None,
         "only the default"
     );
-    let mut rules = DeadlinePolicy::defaults().rules;
+    let mut policy = DeadlinePolicy::defaults();
+    policy.warning_percent = 80;
     let first = store
         .save_deadline_policy(
-            &rules,
+            &policy,
             at(1, 9),
             Some(UserId::from_uuid(uuid::Uuid::from_u128(5))),
         )
         .await
         .expect("save");
     assert_eq!(first.version, 2, "the default is version 1");
-    rules[1].handling = Span::Hours(12);
+    assert_eq!(first.warning_percent, 80);
+    policy.rules[1].handling = Span::Hours(12);
     let second = store
-        .save_deadline_policy(&rules, at(1, 10), None)
+        .save_deadline_policy(&policy, at(1, 10), None)
         .await
         .expect("save");
     assert_eq!(second.version, 3);
@@ -2450,8 +2456,8 @@ async fn deadline_policies(store: Arc<dyn Store>) {
 
     // Two saves at once: different versions, or one refused; never one lost silently.
     let (a, b) = tokio::join!(
-        store.save_deadline_policy(&rules, at(1, 11), None),
-        store.save_deadline_policy(&rules, at(1, 11), None)
+        store.save_deadline_policy(&policy, at(1, 11), None),
+        store.save_deadline_policy(&policy, at(1, 11), None)
     );
     let saved: Vec<u32> = [a, b]
         .into_iter()
@@ -2468,4 +2474,97 @@ async fn deadline_policies(store: Arc<dyn Store>) {
     if saved.len() == 2 {
         assert_ne!(saved[0], saved[1]);
     }
+}
+
+async fn cases_to_sweep(store: Arc<dyn Store>) {
+    let region = "370832001001";
+    let first = create(&store, create_op(region, "neighbour", at(20, 0))).await;
+    let second = create(&store, create_op(region, "labour", at(20, 1))).await;
+    let untouched = create(&store, create_op(region, "neighbour", at(20, 2))).await;
+    // Deadlines set by triage: the first due at day 21 00:00, the second at day 22 00:00.
+    let due = |case: &Case, when: DateTime<Utc>| {
+        let store = Arc::clone(&store);
+        let case = case.clone();
+        async move {
+            let mut triaged = triage(&store, &case, Urgency::Yellow).await;
+            let mut next = triaged.clone();
+            next.due_at = Some(when);
+            // Only the projection's deadline changes here: the sweeper reads projections.
+            let event = hezhi_domain::Event {
+                case_id: case.id,
+                sequence: triaged.version + 1,
+                at: case.reported_at,
+                actor: dispatcher().user,
+                role: Role::Dispatcher,
+                kind: hezhi_domain::EventKind::Supervised {
+                    note: "限期办结".into(),
+                },
+            };
+            next.version += 1;
+            next.supervision_count += 1;
+            store
+                .write_batch(vec![WriteOp::AppendEvents {
+                    expected_version: triaged.version,
+                    events: vec![event],
+                    case: Box::new(next.clone()),
+                    idempotency: None,
+                }])
+                .await
+                .expect("batch")
+                .pop()
+                .expect("one")
+                .expect("written");
+            triaged = next;
+            triaged
+        }
+    };
+    let first = due(&first, at(21, 0)).await;
+    let second = due(&second, at(22, 0)).await;
+    let ids = |cases: Vec<Case>| {
+        cases
+            .into_iter()
+            .filter(|c| c.data.region.as_str() == region)
+            .map(|c| c.id)
+            .collect::<Vec<_>>()
+    };
+    // 75% of 24 hours after the report at day 20 00:00 is day 20 18:00.
+    assert_eq!(
+        ids(store.cases_to_sweep(at(20, 17), 50).await.expect("due")),
+        Vec::<CaseId>::new()
+    );
+    assert_eq!(
+        ids(store.cases_to_sweep(at(20, 18), 50).await.expect("due")),
+        vec![first.id]
+    );
+    assert_eq!(
+        ids(store.cases_to_sweep(at(23, 0), 50).await.expect("due")),
+        vec![first.id, second.id],
+        "the earliest first; a case without a deadline never comes"
+    );
+    // Once swept for its deadline, a case comes at its deadline; once overdue, never again.
+    let events = hezhi_domain::sweep::sweep(&first, at(20, 18));
+    let warned = events.iter().fold(first.clone(), |c, e| {
+        hezhi_domain::evolve(Some(c), e).expect("evolves")
+    });
+    store
+        .write_batch(vec![WriteOp::AppendEvents {
+            expected_version: first.version,
+            events,
+            case: Box::new(warned.clone()),
+            idempotency: None,
+        }])
+        .await
+        .expect("batch")
+        .pop()
+        .expect("one")
+        .expect("written");
+    assert_eq!(
+        ids(store.cases_to_sweep(at(20, 20), 50).await.expect("due")),
+        Vec::<CaseId>::new()
+    );
+    assert_eq!(
+        ids(store.cases_to_sweep(at(21, 0), 50).await.expect("due")),
+        vec![warned.id]
+    );
+    let _ = untouched;
 }

@@ -14,7 +14,7 @@ use crate::write::{IdempotencyRecord, WriteOp, WriteReceipt};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use hezhi_crypto::{MasterKey, StoredKey};
-use hezhi_domain::deadline::{DeadlinePolicy, DeadlineRule};
+use hezhi_domain::deadline::DeadlinePolicy;
 use hezhi_domain::{
     AssignmentId, Case, CaseId, CaseKind, CategoryCode, ContentDigest, Event, Phone, Position,
     RegionCode, TokenId, TrackingCode, UnitId, UserId,
@@ -32,6 +32,9 @@ pub trait CaseReader: Send + Sync {
     async fn list_cases(&self, filter: &CaseFilter, page: &PageRequest) -> StoreResult<Page<Case>>;
     /// Cases and events stored, for operators and benchmarks.
     async fn count_cases_and_events(&self) -> StoreResult<(u64, u64)>;
+    /// The cases the deadline sweeper must look at by `now` (their `next_sweep_at` has come),
+    /// the earliest first, at most `limit`: read by index, whatever the number of cases.
+    async fn cases_to_sweep(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<Case>>;
     /// Case counts by the query's grouping, ordered by key; groups without cases are left
     /// out.
     async fn count_cases(&self, query: &CaseCountQuery) -> StoreResult<Vec<(String, u64)>>;
@@ -297,11 +300,12 @@ pub trait PolicyStore: Send + Sync {
     async fn latest_deadline_policy(&self) -> StoreResult<Option<DeadlinePolicy>>;
     /// A saved version.
     async fn deadline_policy(&self, version: u32) -> StoreResult<Option<DeadlinePolicy>>;
-    /// Saves `rules` as the next version (2 for the first save) and returns it. Two saves at
-    /// once get different versions or one is refused; neither overwrites the other.
+    /// Saves `policy` (its version is ignored) as the next version (2 for the first save) and
+    /// returns it. Two saves at once get different versions or one is refused; neither
+    /// overwrites the other.
     async fn save_deadline_policy(
         &self,
-        rules: &[DeadlineRule],
+        policy: &DeadlinePolicy,
         at: DateTime<Utc>,
         by: Option<UserId>,
     ) -> StoreResult<DeadlinePolicy>;

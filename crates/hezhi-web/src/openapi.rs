@@ -319,7 +319,9 @@ pub fn document() -> Value {
                     "description": "The new version applies to cases from now on; earlier versions stay readable. One rule must name no criteria. Written to the audit log as `deadline_policy_saved`.",
                     "requestBody": { "required": true, "content": { "application/json": { "schema": {
                         "type": "object", "additionalProperties": false, "required": ["rules"],
-                        "properties": { "rules": { "type": "array", "items": { "$ref": "#/components/schemas/DeadlineRule" } } } } } } },
+                        "properties": { "rules": { "type": "array", "items": { "$ref": "#/components/schemas/DeadlineRule" } },
+                            "warning_percent": { "type": "integer", "minimum": 1, "maximum": 99,
+                                "description": "When this share of the time to a deadline has passed, a warning is raised; unchanged when left out" } } } } } },
                     "responses": {
                         "200": { "description": "Saved as the next version", "content": { "application/json": {
                             "schema": { "$ref": "#/components/schemas/DeadlinePolicy" } } } },
@@ -735,6 +737,7 @@ pub fn document() -> Value {
                         "follow_up": { "$ref": "#/components/schemas/Span" } } },
                 "DeadlinePolicy": { "type": "object", "properties": {
                     "version": { "type": "integer" },
+                    "warning_percent": { "type": "integer" },
                     "rules": { "type": "array", "items": { "$ref": "#/components/schemas/DeadlineRule" } } } },
                 "AttachmentFile": { "type": "object", "properties": {
                     "digest": { "type": "string", "pattern": "^[0-9a-f]{64}$" },

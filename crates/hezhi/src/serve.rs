@@ -51,6 +51,21 @@ pub async fn run(config: &Config, demo: bool) -> anyhow::Result<()> {
             seed::tokens_path(config).display()
         );
     }
+    // The deadline sweeper: warnings, overdue notices and escalations, once a minute.
+    let sweeper = {
+        let app = Arc::clone(&app);
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+            every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                every.tick().await;
+                if let Err(error) = app.sweep_deadlines(SWEEP_BATCH).await {
+                    tracing::warn!(%error, "deadline sweep failed; retried next minute");
+                }
+            }
+        })
+    };
+    eprintln!("  deadlines: swept every minute (warnings, overdue notices, escalations)");
     let router = hezhi_web::router_with(Arc::clone(&app), config.web_settings());
     // Connect info gives handlers the client's address, to count failed sign-ins and
     // tracking-code lookups by.
@@ -60,6 +75,8 @@ pub async fn run(config: &Config, demo: bool) -> anyhow::Result<()> {
     )
     .with_graceful_shutdown(shutdown_signal())
     .await?;
+    sweeper.abort();
+    let _ = sweeper.await;
     // Every request has finished; commit what is queued and stop.
     if let Ok(app) = Arc::try_unwrap(app) {
         app.shutdown().await;
@@ -67,6 +84,9 @@ pub async fn run(config: &Config, demo: bool) -> anyhow::Result<()> {
     eprintln!("stopped");
     Ok(())
 }
+
+/// How many cases one sweep pass looks at; the rest wait for the next minute.
+const SWEEP_BATCH: u32 = 2_000;
 
 async fn shutdown_signal() {
     let ctrl_c = async {

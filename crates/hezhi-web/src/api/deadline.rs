@@ -17,6 +17,9 @@ use std::sync::Arc;
 #[serde(deny_unknown_fields)]
 pub struct PolicyBody {
     rules: Vec<DeadlineRule>,
+    /// Unchanged when left out.
+    #[serde(default)]
+    warning_percent: Option<u8>,
 }
 
 pub async fn show(
@@ -37,7 +40,7 @@ pub async fn save(
 ) -> Result<Json<DeadlinePolicy>, ApiError> {
     let body = extract::body(body, caller.lang)?;
     let input: PolicyBody = json_body(&headers, &body, caller.lang)?;
-    app.save_deadline_policy(&caller.principal, input.rules)
+    app.save_deadline_policy(&caller.principal, input.rules, input.warning_percent)
         .await
         .map(Json)
         .map_err(|e| ApiError::from(e).in_lang(caller.lang))

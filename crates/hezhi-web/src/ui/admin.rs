@@ -742,7 +742,7 @@ async fn apply(
         }
         Change::SaveDeadlines => {
             let saved = app
-                .save_deadline_policy(principal, rules_of(input)?)
+                .save_deadline_policy(principal, rules_of(input)?, None)
                 .await
                 .map_err(err)?;
             Ok(Some(format!(

@@ -196,6 +196,7 @@ catalogue! {
     ExtendUntil => "申请延期至", "Extend until";
     NavReport => "上报事件", "Report";
     NavOverview => "态势总览", "Overview";
+    RoleSystem => "系统", "System";
     NavAdmin => "系统管理", "Administration";
     TotpTitle => "绑定身份验证器", "Enrol an authenticator";
     TotpSteps => "您的账户须使用动态口令登录。请用手机上的身份验证器应用（如 FreeOTP、Google Authenticator 或微信小程序“腾讯身份验证器”）扫描下方二维码，或手动输入密钥，然后输入应用显示的 6 位数字。", "Your account signs in with a one-time code. Scan the QR code below with an authenticator app on your phone, or type the key in by hand, then enter the 6 digits the app shows.";
@@ -351,6 +352,8 @@ catalogue! {
     EventFollowedUp => "回访", "Followed up";
     EventArchived => "归档销号", "Archived";
     EventAttached => "上传附件", "File attached";
+    EventDeadlineWarned => "临期提醒", "Deadline near";
+    EventOverdue => "已超期", "Overdue";
     RoleGridWorker => "网格员", "Grid worker";
     RoleIntakeClerk => "受理员", "Intake clerk";
     RoleDispatcher => "调度员", "Dispatcher";
@@ -467,6 +470,8 @@ pub fn event(name: &str) -> Option<Msg> {
         "followed_up" => Msg::EventFollowedUp,
         "archived" => Msg::EventArchived,
         "attached" => Msg::EventAttached,
+        "deadline_warned" => Msg::EventDeadlineWarned,
+        "overdue" => Msg::EventOverdue,
         _ => return None,
     })
 }
@@ -508,6 +513,7 @@ pub fn role(role: Role) -> Msg {
         Role::SystemAdmin => Msg::RoleSystemAdmin,
         Role::SecurityAdmin => Msg::RoleSecurityAdmin,
         Role::Auditor => Msg::RoleAuditor,
+        Role::System => Msg::RoleSystem,
         Role::Resident => Msg::RoleResident,
     }
 }

@@ -223,3 +223,117 @@ async fn triage_sets_the_policy_deadlines_on_sqlite() {
 async fn triage_sets_the_policy_deadlines_on_postgres() {
     on_postgres(triage_sets_the_deadlines_of_the_policy_in_force_and_records_its_version).await;
 }
+
+/// The types of a case's events, oldest first.
+async fn event_types(h: &Harness, id: &str) -> Vec<String> {
+    h.get(format!("/api/v1/cases/{id}/events"))
+        .by(&h.fx.dispatcher)
+        .send()
+        .await
+        .expect_status(200)
+        .json["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|e| e["type"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+async fn the_sweeper_warns_then_marks_overdue_and_escalates_once_each(h: Harness) {
+    let fx = &h.fx;
+    let mut case = h.report(&fx.clerk, &crate::fixture::leak_case()).await;
+    h.step(&fx.clerk, &mut case, "accept", json!({})).await;
+    h.step(
+        &fx.dispatcher,
+        &mut case,
+        "triage",
+        crate::fixture::triage_body("dispute", "neighbour", "red"),
+    )
+    .await;
+    // Red: handled within 24 hours of the report; the warning comes at 18.
+    assert_eq!(h.app.sweep_deadlines(100).await.expect("sweep"), 0);
+    h.clock.advance(chrono::Duration::hours(19));
+    assert_eq!(h.app.sweep_deadlines(100).await.expect("sweep"), 1);
+    assert_eq!(
+        h.app.sweep_deadlines(100).await.expect("sweep"),
+        0,
+        "warned once"
+    );
+    assert_eq!(
+        event_types(&h, &case.id).await.last().map(String::as_str),
+        Some("deadline_warned")
+    );
+
+    h.clock.advance(chrono::Duration::hours(6));
+    assert_eq!(h.app.sweep_deadlines(100).await.expect("sweep"), 1);
+    assert_eq!(
+        h.app.sweep_deadlines(100).await.expect("sweep"),
+        0,
+        "overdue once"
+    );
+    let all = event_types(&h, &case.id).await;
+    assert_eq!(
+        &all[all.len() - 3..],
+        ["deadline_warned", "overdue", "escalated"]
+    );
+    let shown = h.show(&fx.dispatcher, &case).await;
+    assert_eq!(
+        shown["escalated_to"], "370811",
+        "from the town's centre to the county's"
+    );
+    assert_eq!(shown["overdue"], true);
+    // The system, not a person, did it.
+    let last = h
+        .get(format!("/api/v1/cases/{}/events", case.id))
+        .by(&fx.dispatcher)
+        .send()
+        .await
+        .expect_status(200);
+    assert_eq!(last.json["items"][all.len() - 1]["role"], "system");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sweeper_warns_then_escalates_once_on_sqlite() {
+    on_sqlite(the_sweeper_warns_then_marks_overdue_and_escalates_once_each).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sweeper_warns_then_escalates_once_on_postgres() {
+    on_postgres(the_sweeper_warns_then_marks_overdue_and_escalates_once_each).await;
+}
+
+async fn the_system_role_is_never_given_to_a_user(h: Harness) {
+    let security = h
+        .person(
+            "secadmin_sys",
+            hezhi_domain::Role::SecurityAdmin,
+            Some("37"),
+            None,
+        )
+        .await;
+    let target = h
+        .person(
+            "plain_user",
+            hezhi_domain::Role::Leader,
+            Some("370811"),
+            None,
+        )
+        .await;
+    let refused = h
+        .post(format!("/api/v1/users/{}/roles", target.id))
+        .by(&security)
+        .json(&json!({ "role": "system", "region": "370811" }))
+        .send()
+        .await;
+    assert_eq!(
+        (refused.status.as_u16(), refused.field()),
+        (422, Some("role")),
+        "{}",
+        refused.text()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_system_role_is_never_given_to_a_user_on_sqlite() {
+    on_sqlite(the_system_role_is_never_given_to_a_user).await;
+}
