@@ -16,6 +16,7 @@ mod intake_new;
 mod overview_show;
 mod password_edit;
 mod preference_update;
+mod reminder_list;
 mod report_create;
 mod report_new;
 mod resident_session;
@@ -75,6 +76,7 @@ pub fn routes() -> Router<Arc<App>> {
         )
         .route("/assets/app.js", get(script))
         .route("/overview", get(overview_show::show))
+        .route("/reminders", get(reminder_list::list))
         .route("/totp", get(totp_enrol::show).post(totp_enrol::confirm))
         .route("/admin", get(admin::show))
         .route("/admin/users", post(admin::create_user))
@@ -304,6 +306,9 @@ impl Page {
                     .raw("</a></li>");
                 doc.raw(r#"<li><a href="/cases?open=on">"#)
                     .text(self.t(Msg::NavOpenCases))
+                    .raw("</a></li>");
+                doc.raw(r#"<li><a href="/reminders">"#)
+                    .text(self.t(Msg::NavReminders))
                     .raw("</a></li>");
             }
             if !restricted && overview_show::home(session).is_some() {

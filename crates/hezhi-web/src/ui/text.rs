@@ -196,6 +196,10 @@ catalogue! {
     ExtendUntil => "申请延期至", "Extend until";
     NavReport => "上报事件", "Report";
     NavOverview => "态势总览", "Overview";
+    NavReminders => "到期提醒", "Reminders";
+    RemindersTitle => "到期提醒", "Deadline reminders";
+    RemindersHint => "已超期和 24 小时内到期的未办结事件，最紧急的在前。", "Open cases past their deadline or due within 24 hours, the most urgent first.";
+    NoReminders => "没有临近或超过期限的事件。", "No case is near or past its deadline.";
     RoleSystem => "系统", "System";
     NavAdmin => "系统管理", "Administration";
     TotpTitle => "绑定身份验证器", "Enrol an authenticator";

@@ -337,3 +337,77 @@ async fn the_system_role_is_never_given_to_a_user(h: Harness) {
 async fn the_system_role_is_never_given_to_a_user_on_sqlite() {
     on_sqlite(the_system_role_is_never_given_to_a_user).await;
 }
+
+async fn reminders_list_the_cases_near_or_past_their_deadline(h: Harness) {
+    let fx = &h.fx;
+    let mut red = h
+        .report(
+            &fx.clerk,
+            &crate::fixture::case_in(crate::fixture::GRID, "dispute", "neighbour", "燃气泄漏纠纷"),
+        )
+        .await;
+    h.step(&fx.clerk, &mut red, "accept", json!({})).await;
+    h.step(
+        &fx.dispatcher,
+        &mut red,
+        "triage",
+        crate::fixture::triage_body("dispute", "neighbour", "red"),
+    )
+    .await;
+    let mut yellow = h
+        .report(
+            &fx.clerk,
+            &crate::fixture::case_in(crate::fixture::GRID, "dispute", "labour", "拖欠工资"),
+        )
+        .await;
+    h.step(&fx.clerk, &mut yellow, "accept", json!({})).await;
+    h.step(
+        &fx.dispatcher,
+        &mut yellow,
+        "triage",
+        crate::fixture::triage_body("dispute", "labour", "yellow"),
+    )
+    .await;
+    h.clock.advance(chrono::Duration::hours(19));
+    h.app.sweep_deadlines(100).await.expect("sweep");
+
+    let dispatcher = crate::ui::sign_in(&h, &fx.dispatcher).await;
+    let html = crate::ui::page(&h, &dispatcher, "/reminders")
+        .await
+        .expect_status(200)
+        .text();
+    assert!(
+        html.contains(r#"<a href="/reminders">到期提醒</a>"#),
+        "{html}"
+    );
+    assert!(html.contains("燃气泄漏纠纷"), "due within 24 hours: {html}");
+    assert!(!html.contains("拖欠工资"), "due in 30 days: {html}");
+    let case_page = crate::ui::page(&h, &dispatcher, &format!("/cases/{}", red.id))
+        .await
+        .expect_status(200)
+        .text();
+    assert!(
+        case_page.contains("<strong>临期提醒</strong> · 系统"),
+        "{case_page}"
+    );
+    // The next town's dispatcher is reminded of nothing of ours.
+    let other = crate::ui::sign_in(&h, &fx.other_dispatcher).await;
+    let theirs = crate::ui::page(&h, &other, "/reminders")
+        .await
+        .expect_status(200)
+        .text();
+    assert!(
+        !theirs.contains("燃气泄漏纠纷") && theirs.contains("没有临近或超过期限的事件"),
+        "{theirs}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reminders_list_the_cases_near_or_past_their_deadline_on_sqlite() {
+    on_sqlite(reminders_list_the_cases_near_or_past_their_deadline).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reminders_list_the_cases_near_or_past_their_deadline_on_postgres() {
+    on_postgres(reminders_list_the_cases_near_or_past_their_deadline).await;
+}
