@@ -120,6 +120,22 @@ pub fn province() -> anyhow::Result<Option<RegionCode>> {
         .and_then(|county| county.ancestor_at(RegionLevel::Province)))
 }
 
+/// When the demo's story ends: now, or the first of December of the last year the holiday
+/// calendar covers, whichever is earlier.
+fn story_end(now: DateTime<Utc>) -> DateTime<Utc> {
+    let last_year = hezhi_domain::WorkingCalendar::china()
+        .ok()
+        .and_then(|c| c.years().max());
+    let covered_end = last_year
+        .and_then(|year| chrono::NaiveDate::from_ymd_opt(year, 12, 1))
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc());
+    match covered_end {
+        Some(end) if end < now => end,
+        _ => now,
+    }
+}
+
 pub async fn demo(store: Arc<dyn Store>, config: &Config) -> anyhow::Result<String> {
     let samples = samples::load()?;
     let villages: Vec<RegionCode> = samples
@@ -149,9 +165,12 @@ pub async fn demo(store: Arc<dyn Store>, config: &Config) -> anyhow::Result<Stri
     }
     import::store_regions(store.as_ref(), &regions, true).await?;
 
-    // The story starts forty days ago so that the timeline and the deadlines look lived-in.
+    // The story starts forty days ago so that the timeline and the deadlines look lived-in —
+    // or, past the years the holiday calendar covers, forty days before the last month it
+    // covers: deadlines in working days are never guessed, so the demo's history stays
+    // where they can be counted.
     let real_now = SystemClock.now();
-    let clock = Arc::new(ManualClock::new(real_now - Duration::days(40)));
+    let clock = Arc::new(ManualClock::new(story_end(real_now) - Duration::days(40)));
     let mut demo = Demo {
         app: App::new(Arc::clone(&store), clock.clone()),
         clock,
@@ -161,7 +180,7 @@ pub async fn demo(store: Arc<dyn Store>, config: &Config) -> anyhow::Result<Stri
         actors: BTreeMap::new(),
     };
     let result = demo
-        .populate(&counties, &with_grids, &samples, real_now)
+        .populate(&counties, &with_grids, &samples, story_end(real_now))
         .await;
     let summary = match result {
         Ok(summary) => summary,
@@ -273,7 +292,7 @@ impl Demo {
         counties: &[RegionCode],
         villages: &[RegionCode],
         samples: &[SampleCase],
-        real_now: DateTime<Utc>,
+        story_end: DateTime<Utc>,
     ) -> anyhow::Result<String> {
         let shaped = self.import_grid_shapes(villages).await?;
         let mut towns: Vec<RegionCode> = villages
@@ -384,7 +403,7 @@ impl Demo {
         // the last one is done just before today.
         let start = self.clock.now();
         let step =
-            (real_now - Duration::days(5) - start) / i32::try_from(samples.len()).unwrap_or(60);
+            (story_end - Duration::days(5) - start) / i32::try_from(samples.len()).unwrap_or(60);
         for (index, sample) in samples.iter().enumerate() {
             self.clock
                 .set(start + step * i32::try_from(index).unwrap_or(0));
@@ -712,5 +731,29 @@ impl Demo {
             .find(|p| p.assignments.iter().any(|a| a.unit == Some(unit)))
             .cloned()
             .ok_or_else(|| anyhow!("no handler for unit {unit}"))
+    }
+}
+
+#[cfg(test)]
+mod story_tests {
+    use super::story_end;
+    use chrono::{DateTime, Utc};
+
+    fn at(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text)
+            .expect("time")
+            .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn the_demo_story_stays_within_the_years_the_calendar_covers() {
+        assert_eq!(
+            story_end(at("2026-11-22T03:00:00Z")),
+            at("2026-11-22T03:00:00Z")
+        );
+        assert_eq!(
+            story_end(at("2027-02-10T00:00:00Z")),
+            at("2026-12-01T00:00:00Z")
+        );
     }
 }
