@@ -137,6 +137,17 @@ impl App {
         }
     }
 
+    /// The same app counting working days with `calendar` (by default the shipped one).
+    pub fn with_calendar(mut self, calendar: hezhi_domain::WorkingCalendar) -> Self {
+        self.calendar = calendar;
+        self
+    }
+
+    /// The years the working-day calendar covers.
+    pub fn calendar_years(&self) -> Vec<i32> {
+        self.calendar.years().collect()
+    }
+
     /// The same app sending residents' sign-in codes through `sender` (by default
     /// [`LogSmsSender`]).
     pub fn with_sms_sender(mut self, sender: Arc<dyn SmsSender>) -> Self {

@@ -305,6 +305,20 @@ impl Config {
         self.data_dir.join("master.key")
     }
 
+    /// The holiday calendar: `DATA_DIR/china-holidays.csv` when the operator has put one there
+    /// (to add a year whose notice came out after this release), else the shipped one. A file
+    /// that does not read stops the server with the line at fault.
+    pub fn working_calendar(&self) -> anyhow::Result<hezhi_domain::WorkingCalendar> {
+        let path = self.data_dir.join("china-holidays.csv");
+        if path.exists() {
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            return hezhi_domain::WorkingCalendar::parse(&text)
+                .with_context(|| format!("holiday calendar {}", path.display()));
+        }
+        Ok(hezhi_domain::WorkingCalendar::china()?)
+    }
+
     /// Sessions and second factors, as configured.
     pub fn sign_in_policy(&self) -> SignInPolicy {
         SignInPolicy {
@@ -451,5 +465,30 @@ mod tests {
         let debug = format!("{config:?}");
         assert!(!debug.contains("secret"));
         assert!(!debug.contains("c2VjcmV0"));
+    }
+
+    #[test]
+    fn a_holiday_file_in_the_data_directory_replaces_the_shipped_one() {
+        let dir = tempfile::tempdir().expect("dir");
+        let config = Config {
+            data_dir: dir.path().to_path_buf(),
+            ..Config::default()
+        };
+        let shipped = config.working_calendar().expect("shipped");
+        assert_eq!(shipped.years().collect::<Vec<_>>(), [2024, 2025, 2026]);
+        std::fs::write(
+            dir.path().join("china-holidays.csv"),
+            "years,2026,2027\ndate,kind,name\n2027-01-01,holiday,元旦\n",
+        )
+        .expect("write");
+        let extended = config.working_calendar().expect("extended");
+        assert_eq!(extended.years().collect::<Vec<_>>(), [2026, 2027]);
+        std::fs::write(
+            dir.path().join("china-holidays.csv"),
+            "years,2027\n2027-02-30,holiday,x\n",
+        )
+        .expect("write");
+        let error = format!("{:#}", config.working_calendar().expect_err("refused"));
+        assert!(error.contains("line 2"), "{error}");
     }
 }

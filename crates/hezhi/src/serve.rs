@@ -18,6 +18,7 @@ pub async fn run(config: &Config, demo: bool) -> anyhow::Result<()> {
     }
     let app = Arc::new(
         App::new(store, Arc::new(SystemClock))
+            .with_calendar(config.working_calendar()?)
             .with_sign_in_policy(config.sign_in_policy())
             .with_sms_sender(config.sms_sender()?),
     );
@@ -65,7 +66,13 @@ pub async fn run(config: &Config, demo: bool) -> anyhow::Result<()> {
             }
         })
     };
-    eprintln!("  deadlines: swept every minute (warnings, overdue notices, escalations)");
+    let years = app.calendar_years();
+    eprintln!(
+        "  deadlines: swept every minute; working days counted for {}–{} (for a later year put its holidays in {})",
+        years.first().copied().unwrap_or_default(),
+        years.last().copied().unwrap_or_default(),
+        config.data_dir.join("china-holidays.csv").display()
+    );
     let router = hezhi_web::router_with(Arc::clone(&app), config.web_settings());
     // Connect info gives handlers the client's address, to count failed sign-ins and
     // tracking-code lookups by.
