@@ -5,15 +5,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use hezhi_domain::UserId;
 use hezhi_domain::deadline::DeadlinePolicy;
-use hezhi_store::{PolicyStore, StoreError, StoreResult, codec};
+use hezhi_store::{PolicyStore, StoreResult, codec};
 use sqlx::Row;
-
-/// A stored version: the policy as JSON (its version is the row's).
-fn decode(version: i64, policy: &str) -> StoreResult<DeadlinePolicy> {
-    let mut policy: DeadlinePolicy = codec::from_json(policy)?;
-    policy.version = u32::try_from(version).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    Ok(policy)
-}
 
 #[async_trait]
 impl PolicyStore for SqliteStore {
@@ -27,7 +20,7 @@ impl PolicyStore for SqliteStore {
         row.map(|r| {
             let version: i64 = r.try_get("version").map_err(db_error)?;
             let policy: String = r.try_get("policy").map_err(db_error)?;
-            decode(version, &policy)
+            codec::deadline_policy_from_columns(version, &policy)
         })
         .transpose()
     }
@@ -41,7 +34,7 @@ impl PolicyStore for SqliteStore {
         row.map(|r| {
             let version: i64 = r.try_get("version").map_err(db_error)?;
             let policy: String = r.try_get("policy").map_err(db_error)?;
-            decode(version, &policy)
+            codec::deadline_policy_from_columns(version, &policy)
         })
         .transpose()
     }
@@ -74,6 +67,6 @@ impl PolicyStore for SqliteStore {
         .await
         .map_err(write_error)?;
         tx.commit().await.map_err(db_error)?;
-        decode(next, &codec::to_json(policy)?)
+        codec::deadline_policy_from_columns(next, &codec::to_json(policy)?)
     }
 }

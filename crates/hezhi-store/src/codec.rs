@@ -398,6 +398,16 @@ pub fn category_from_columns(
     })
 }
 
+/// A stored version of the deadline policy: the policy as JSON, its version the row's.
+pub fn deadline_policy_from_columns(
+    version: i64,
+    policy: &str,
+) -> Result<hezhi_domain::deadline::DeadlinePolicy, StoreError> {
+    let mut policy: hezhi_domain::deadline::DeadlinePolicy = from_json(policy)?;
+    policy.version = u32::try_from(version).map_err(corrupt)?;
+    Ok(policy)
+}
+
 /// The columns of an attachment file but its content, as both backends store them.
 #[derive(Debug)]
 pub struct AttachmentFileColumns {
