@@ -8,6 +8,12 @@ use hezhi_domain::deadline::DeadlinePolicy;
 use hezhi_store::{PolicyStore, StoreResult, codec};
 use sqlx::Row;
 
+fn decode(row: &sqlx::postgres::PgRow) -> StoreResult<DeadlinePolicy> {
+    let version: i64 = row.try_get("version").map_err(db_error)?;
+    let policy: String = row.try_get("policy").map_err(db_error)?;
+    codec::deadline_policy_from_columns(version, &policy)
+}
+
 #[async_trait]
 impl PolicyStore for PostgresStore {
     async fn latest_deadline_policy(&self) -> StoreResult<Option<DeadlinePolicy>> {
@@ -17,12 +23,7 @@ impl PolicyStore for PostgresStore {
         .fetch_optional(&self.pool)
         .await
         .map_err(db_error)?;
-        row.map(|r| {
-            let version: i64 = r.try_get("version").map_err(db_error)?;
-            let policy: String = r.try_get("policy").map_err(db_error)?;
-            codec::deadline_policy_from_columns(version, &policy)
-        })
-        .transpose()
+        row.as_ref().map(decode).transpose()
     }
 
     async fn deadline_policy(&self, version: u32) -> StoreResult<Option<DeadlinePolicy>> {
@@ -31,12 +32,7 @@ impl PolicyStore for PostgresStore {
             .fetch_optional(&self.pool)
             .await
             .map_err(db_error)?;
-        row.map(|r| {
-            let version: i64 = r.try_get("version").map_err(db_error)?;
-            let policy: String = r.try_get("policy").map_err(db_error)?;
-            codec::deadline_policy_from_columns(version, &policy)
-        })
-        .transpose()
+        row.as_ref().map(decode).transpose()
     }
 
     async fn save_deadline_policy(

@@ -7,7 +7,7 @@
 use super::form_input::FormInput;
 use super::html::Html;
 use super::text::{self, Msg};
-use super::{Page, refused, see_other};
+use super::{Page, checked_form, refused, see_other};
 use crate::auth;
 use crate::error::ApiError;
 use crate::extract::FormCaller;
@@ -783,17 +783,9 @@ async fn handle(
     input: Result<FormInput, ApiError>,
     change: Change,
 ) -> Response {
-    let Ok(caller) = caller else {
-        return see_other("/sign-in");
-    };
-    let session = caller.session().clone();
-    let input = match input {
-        Ok(input) => input,
-        Err(error) => return refused(page, &error),
-    };
-    let caller = match caller.check_form_token(input.field("csrf_token")) {
-        Ok(caller) => caller,
-        Err(error) => return refused(page, &error),
+    let (session, caller, input) = match checked_form(page, caller, input) {
+        Ok(checked) => checked,
+        Err(response) => return *response,
     };
     match apply(app, page, &caller.principal, change, &input).await {
         // A change without anything to show once: Post/Redirect/Get.

@@ -6,7 +6,7 @@
 //! re-renders the case page with the reason. A retried submission replays every step.
 
 use super::form_input::FormInput;
-use super::{Page, case_show, refused, see_other, time};
+use super::{Page, case_show, checked_form, see_other, time};
 use crate::error::ApiError;
 use crate::extract::{self, FormCaller};
 use axum::extract::rejection::PathRejection;
@@ -116,17 +116,9 @@ pub async fn run(
     params: Result<Path<(String, String)>, PathRejection>,
     input: Result<FormInput, ApiError>,
 ) -> Response {
-    let Ok(caller) = caller else {
-        return see_other("/sign-in");
-    };
-    let session = caller.session().clone();
-    let input = match input {
-        Ok(input) => input,
-        Err(error) => return refused(&page, &error),
-    };
-    let caller = match caller.check_form_token(input.field("csrf_token")) {
-        Ok(caller) => caller,
-        Err(error) => return refused(&page, &error),
+    let (session, caller, input) = match checked_form(&page, caller, input) {
+        Ok(checked) => checked,
+        Err(response) => return *response,
     };
     let Ok(Path((id, name))) = params else {
         return case_show::render(&app, &page, &session, None, None).await;

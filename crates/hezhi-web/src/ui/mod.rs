@@ -422,6 +422,40 @@ pub fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()
 }
 
+/// A form that writes, checked: the signed-in session (else to the sign-in page), the form
+/// read (urlencoded or multipart), and its CSRF token (else refused, nothing changed).
+pub fn checked_form(
+    page: &Page,
+    caller: Result<crate::extract::FormCaller, ApiError>,
+    input: Result<form_input::FormInput, ApiError>,
+) -> Result<(Session, crate::extract::Caller, form_input::FormInput), Box<Response>> {
+    let Ok(caller) = caller else {
+        return Err(Box::new(see_other("/sign-in")));
+    };
+    let session = caller.session().clone();
+    let input = input.map_err(|error| Box::new(refused(page, &error)))?;
+    let caller = caller
+        .check_form_token(input.field("csrf_token"))
+        .map_err(|error| Box::new(refused(page, &error)))?;
+    Ok((session, caller, input))
+}
+
+/// After a sign-in, a password change or an authenticator's confirmation: the new session's
+/// cookie, and on to `next`.
+pub fn signed_in(
+    app: &App,
+    signed_in: &hezhi_app::SignedIn,
+    next: &str,
+    over_tls: bool,
+) -> Response {
+    let mut response = see_other(next);
+    let max_age = (signed_in.session.expires_at - app.now()).num_seconds();
+    if let Some(cookie) = auth::session_cookie_header(&signed_in.session_id, max_age, over_tls) {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    response
+}
+
 /// A form whose CSRF token or session is not right: the page says so, nothing changed.
 pub fn refused(page: &Page, error: &ApiError) -> Response {
     let mut body = Html::new();

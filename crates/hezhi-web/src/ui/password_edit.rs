@@ -12,7 +12,7 @@ use crate::extract::{ClientAddress, OverTls};
 use axum::Form;
 use axum::extract::State;
 use axum::extract::rejection::FormRejection;
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::Response;
 use hezhi_app::{App, Session};
 use serde::Deserialize;
@@ -101,12 +101,7 @@ pub async fn update(
             } else {
                 "/cases"
             };
-            let mut response = see_other(next);
-            let max_age = (signed_in.session.expires_at - app.now()).num_seconds();
-            if let Some(cookie) = auth::session_cookie_header(&signed_in.session_id, max_age, tls) {
-                response.headers_mut().append(header::SET_COOKIE, cookie);
-            }
-            response
+            super::signed_in(&app, &signed_in, next, tls)
         }
         Err(error) => {
             let error = ApiError::from(error);

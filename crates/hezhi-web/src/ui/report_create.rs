@@ -6,7 +6,7 @@
 use super::form_input::FormInput;
 use super::intake_new::{Entered, split_category};
 use super::report_new;
-use super::{Page, refused, see_other};
+use super::{Page, checked_form, see_other};
 use crate::error::ApiError;
 use crate::extract::FormCaller;
 use axum::extract::State;
@@ -141,17 +141,9 @@ pub async fn create(
     caller: Result<FormCaller, ApiError>,
     input: Result<FormInput, ApiError>,
 ) -> Response {
-    let Ok(caller) = caller else {
-        return see_other("/sign-in");
-    };
-    let session = caller.session().clone();
-    let input = match input {
-        Ok(input) => input,
-        Err(error) => return refused(&page, &error),
-    };
-    let caller = match caller.check_form_token(input.field("csrf_token")) {
-        Ok(caller) => caller,
-        Err(error) => return refused(&page, &error),
+    let (session, caller, input) = match checked_form(&page, caller, input) {
+        Ok(checked) => checked,
+        Err(response) => return *response,
     };
     match report(&app, &caller.principal, &input).await {
         Ok(id) => see_other(&format!("/cases/{id}/receipt")),

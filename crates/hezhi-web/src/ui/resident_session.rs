@@ -16,7 +16,7 @@ use axum::Form;
 use axum::extract::State;
 use axum::extract::rejection::FormRejection;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use hezhi_app::{App, ResidentSignInAttempt};
 use serde::Deserialize;
 use std::sync::Arc;
@@ -188,14 +188,7 @@ pub async fn sign_in(
         previous_session: auth::session_cookie(&headers),
     };
     match app.resident_sign_in(attempt).await {
-        Ok(signed_in) => {
-            let mut response = Redirect::to("/report").into_response();
-            let max_age = (signed_in.session.expires_at - app.now()).num_seconds();
-            if let Some(cookie) = auth::session_cookie_header(&signed_in.session_id, max_age, tls) {
-                response.headers_mut().append(header::SET_COOKIE, cookie);
-            }
-            response
-        }
+        Ok(signed_in) => super::signed_in(&app, &signed_in, "/report", tls),
         Err(error) => {
             let error = ApiError::from(error);
             render(

@@ -11,8 +11,8 @@ use crate::extract::{ClientAddress, OverTls};
 use axum::Form;
 use axum::extract::State;
 use axum::extract::rejection::FormRejection;
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use hezhi_app::{App, SignInAttempt};
 use serde::Deserialize;
 use std::sync::Arc;
@@ -89,10 +89,5 @@ pub async fn create(
     } else {
         "/cases"
     };
-    let mut response = Redirect::to(next).into_response();
-    let max_age = (signed_in.session.expires_at - app.now()).num_seconds();
-    if let Some(cookie) = auth::session_cookie_header(&signed_in.session_id, max_age, tls) {
-        response.headers_mut().append(header::SET_COOKIE, cookie);
-    }
-    response
+    super::signed_in(&app, &signed_in, next, tls)
 }

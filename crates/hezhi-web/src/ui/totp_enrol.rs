@@ -12,7 +12,7 @@ use crate::extract::{ClientAddress, OverTls};
 use axum::Form;
 use axum::extract::State;
 use axum::extract::rejection::FormRejection;
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::Response;
 use hezhi_app::{App, Session};
 use qrcodegen::{QrCode, QrCodeEcc};
@@ -134,14 +134,7 @@ pub async fn confirm(
         );
     }
     match app.confirm_totp(session, input.code.trim(), client).await {
-        Ok(signed_in) => {
-            let mut response = see_other("/cases");
-            let max_age = (signed_in.session.expires_at - app.now()).num_seconds();
-            if let Some(cookie) = auth::session_cookie_header(&signed_in.session_id, max_age, tls) {
-                response.headers_mut().append(header::SET_COOKIE, cookie);
-            }
-            response
-        }
+        Ok(signed_in) => super::signed_in(&app, &signed_in, "/cases", tls),
         // A wrong code: the pending secret stays, so the same QR code is still the one to use;
         // the page says so and asks for the next code.
         Err(error) => {
