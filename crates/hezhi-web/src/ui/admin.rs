@@ -20,7 +20,7 @@ use hezhi_domain::access::Action;
 use hezhi_domain::deadline::{DeadlinePolicy, DeadlineRule, Span};
 use hezhi_domain::{
     AssignmentId, CaseKind, CategoryCode, Principal, RegionCode, RegionLevel, Role, UnitId,
-    UnitKind, UserId, ValidationError,
+    UnitKind, UserId,
 };
 use std::sync::Arc;
 
@@ -37,13 +37,7 @@ pub fn administers(session: &Session) -> bool {
     .any(|a| session.principal.holds_right(a))
 }
 
-fn invalid(field: &str) -> ApiError {
-    ApiError::from(AppError::from(ValidationError::new(
-        field,
-        "invalid_value",
-        format!("invalid {field}"),
-    )))
-}
+use super::invalid_value as invalid;
 
 fn kind_name(kind: CaseKind) -> String {
     serde_json::to_value(kind)

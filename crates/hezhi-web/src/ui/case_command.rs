@@ -18,14 +18,7 @@ use hezhi_domain::{CaseId, Command, CommandKind, Principal};
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
 
-fn invalid(field: &str) -> ApiError {
-    ApiError::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid_value",
-        format!("invalid {field}"),
-    )
-    .with_field(field)
-}
+use super::invalid_value as invalid;
 
 /// The command's JSON from the form's fields: empty fields left out, repeated
 /// `supporting_units` gathered, times read as China time.

@@ -17,16 +17,10 @@ use axum::response::Response;
 use hezhi_app::input::{CaseInput, PartyInput};
 use hezhi_app::service::request_hash;
 use hezhi_app::{App, AppError, IdempotencyRequest};
-use hezhi_domain::{Command, Outcome, Principal, ValidationError};
+use hezhi_domain::{Command, Outcome, Principal};
 use std::sync::Arc;
 
-fn invalid(field: &str) -> ApiError {
-    ApiError::from(AppError::from(ValidationError::new(
-        field,
-        "invalid_value",
-        format!("invalid {field}"),
-    )))
-}
+use super::invalid_value as invalid;
 
 /// The report the form describes.
 fn input_of(entered: &Entered) -> Result<CaseInput, ApiError> {

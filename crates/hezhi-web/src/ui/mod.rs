@@ -422,6 +422,16 @@ pub fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()
 }
 
+/// A value a page's form or address cannot use: 422, naming the field.
+pub fn invalid_value(field: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_value",
+        format!("invalid {field}"),
+    )
+    .with_field(field)
+}
+
 /// A form that writes, checked: the signed-in session (else to the sign-in page), the form
 /// read (urlencoded or multipart), and its CSRF token (else refused, nothing changed).
 pub fn checked_form(

@@ -41,14 +41,7 @@ pub fn home(session: &Session) -> Option<RegionCode> {
         .find_map(|a| a.region.clone())
 }
 
-fn invalid(field: &str) -> ApiError {
-    ApiError::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid_value",
-        format!("invalid {field}"),
-    )
-    .with_field(field)
-}
+use super::invalid_value as invalid;
 
 /// The period, as China dates `[from, to]` (both days included).
 fn period(query: &OverviewQuery, today: NaiveDate) -> Result<(NaiveDate, NaiveDate), ApiError> {

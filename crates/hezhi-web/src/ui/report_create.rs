@@ -14,16 +14,10 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use hezhi_app::input::{CaseInput, PartyInput, PositionInput};
 use hezhi_app::{App, AppError};
-use hezhi_domain::{CaseId, Principal, RegionCode, Role, ValidationError};
+use hezhi_domain::{CaseId, Principal, RegionCode, Role};
 use std::sync::Arc;
 
-fn invalid(field: &str) -> ApiError {
-    ApiError::from(AppError::from(ValidationError::new(
-        field,
-        "invalid_value",
-        format!("invalid {field}"),
-    )))
-}
+use super::invalid_value as invalid;
 
 /// The channel a report comes by: a grid worker's patrol, a resident's phone, or a desk.
 fn channel(principal: &Principal) -> &'static str {
