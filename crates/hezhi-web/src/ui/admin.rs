@@ -562,6 +562,17 @@ async fn deadlines(app: &App, page: &Page, csrf: &str, body: &mut Html) {
         .raw("</button></form></section>");
 }
 
+/// A criterion of a deadline rule: left at "any" it is none; another value must be one of
+/// its kind's names.
+fn criterion<T: serde::de::DeserializeOwned>(
+    value: Option<String>,
+    field: String,
+) -> Result<Option<T>, ApiError> {
+    value
+        .map(|v| hezhi_app::input::parse_enum::<T>(&field, &v).map_err(|_| invalid(&field)))
+        .transpose()
+}
+
 /// The rules a deadline form describes; the empty last row (no value anywhere) is no rule.
 fn rules_of(input: &FormInput) -> Result<Vec<DeadlineRule>, ApiError> {
     let count: usize = input
@@ -601,28 +612,15 @@ fn rules_of(input: &FormInput) -> Result<Vec<DeadlineRule>, ApiError> {
             })
         };
         let optional = |name: &str| Some(field(name)).filter(|v| !v.is_empty());
-        let enum_of = |name: &str| -> Result<Option<serde_json::Value>, ApiError> {
-            Ok(optional(name).map(serde_json::Value::String))
-        };
-        let criteria = serde_json::json!({
-            "urgency": enum_of("urgency")?,
-            "kind": enum_of("kind")?,
-            "level": enum_of("level")?,
-            "category": enum_of("category")?,
-        });
-        let parse = |key: &str| criteria[key].clone();
         rules.push(DeadlineRule {
-            urgency: serde_json::from_value(parse("urgency"))
-                .map_err(|_| invalid(&format!("rules[{i}].urgency")))?,
-            kind: serde_json::from_value(parse("kind"))
-                .map_err(|_| invalid(&format!("rules[{i}].kind")))?,
+            urgency: criterion(optional("urgency"), format!("rules[{i}].urgency"))?,
+            kind: criterion(optional("kind"), format!("rules[{i}].kind"))?,
             category: optional("category")
                 .map(|c| {
                     CategoryCode::parse(&c).map_err(|_| invalid(&format!("rules[{i}].category")))
                 })
                 .transpose()?,
-            level: serde_json::from_value(parse("level"))
-                .map_err(|_| invalid(&format!("rules[{i}].level")))?,
+            level: criterion(optional("level"), format!("rules[{i}].level"))?,
             response: span("response")?,
             handling: span("handling")?,
             verification: span("verification")?,
