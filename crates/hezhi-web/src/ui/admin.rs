@@ -482,22 +482,24 @@ fn rule_row(page: &Page, body: &mut Html, i: usize, rule: Option<&DeadlineRule>)
         ("level", Msg::DeadlineLevel, &levels, level),
     ] {
         let id = format!("rule{i}-{name}");
-        body.raw(&format!(r#"<label for="{id}">"#))
+        body.raw(r#"<div class="criterion">"#)
+            .raw(&format!(r#"<label for="{id}">"#))
             .text(page.t(label))
             .raw(&format!(
                 r#"</label><select id="{id}" name="rule{i}_{name}">"#
             ));
         option_list(body, options, value.as_deref().unwrap_or_default());
-        body.raw("</select>");
+        body.raw("</select></div>");
     }
     let id = format!("rule{i}-category");
-    body.raw(&format!(r#"<label for="{id}">"#))
+    body.raw(r#"<div class="criterion">"#)
+        .raw(&format!(r#"<label for="{id}">"#))
         .text(page.t(Msg::AdminCode))
         .raw(&format!(
             r#"</label><input id="{id}" name="rule{i}_category" maxlength="40" pattern="[a-z0-9_]*" value=""#
         ))
         .text(category.as_deref().unwrap_or_default())
-        .raw(r#"">"#);
+        .raw(r#""></div>"#);
     let units: Vec<(String, String)> = SPAN_UNITS
         .iter()
         .map(|(u, m)| ((*u).to_owned(), page.t(*m).to_owned()))

@@ -361,6 +361,50 @@ async fn one_dispute_through_every_role(h: Harness, size: Size) {
     leader.scroll_to("#map").await;
     leader.screenshot(&shot(14, "leader-overview-map")).await;
     leader.quit().await;
+
+    // 9. The system administrator enrols his authenticator from the QR code's key and opens
+    //    the administration, the deadline table among it.
+    h.app
+        .set_password(&fx.admin.name, PASSWORD, false)
+        .await
+        .expect("password");
+    let admin = Browser::start(size.width, size.height, &format!("walk-{}", size.label)).await;
+    admin.open(&format!("{base}/sign-in")).await;
+    admin.type_into("#name", &fx.admin.name).await;
+    admin.type_into("#password", PASSWORD).await;
+    admin
+        .click("form[action='/sign-in'] button[type=submit]")
+        .await;
+    assert!(admin.wait_for("svg.qr").await, "{}", admin.text().await);
+    admin
+        .screenshot(&shot(15, "admin-enrols-authenticator"))
+        .await;
+    let page_text = admin.text().await;
+    let secret: String = page_text
+        .lines()
+        .find_map(|line| {
+            line.split_once(": ")
+                .filter(|(label, _)| label.ends_with("密钥"))
+                .map(|(_, key)| key.to_owned())
+        })
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect();
+    let code = hezhi_app::totp::code_at(&secret, h.now()).expect("a code from the key");
+    admin.type_into("#code", &code).await;
+    admin
+        .click("form[action='/totp'] button[type=submit]")
+        .await;
+    assert!(
+        admin.wait_for("form.filters").await,
+        "{}",
+        admin.text().await
+    );
+    admin.open(&format!("{base}/admin")).await;
+    assert!(admin.wait_for("#deadlines").await, "{}", admin.text().await);
+    admin.scroll_to("#deadlines").await;
+    admin.screenshot(&shot(16, "admin-deadline-table")).await;
+    admin.quit().await;
     server.abort();
 
     let id = hezhi_domain::CaseId::parse(&case).expect("case id");
