@@ -35,12 +35,18 @@ pub(crate) fn cookie_value(reply: &Reply, name: &str) -> Option<String> {
 /// The value of the hidden `csrf_token` field of a page.
 #[track_caller]
 pub(crate) fn csrf_field(html: &str) -> String {
-    let marker = r#"name="csrf_token" value=""#;
+    field_value(html, "csrf_token")
+}
+
+/// The value of the first field named `name` of a page.
+#[track_caller]
+pub(crate) fn field_value(html: &str, name: &str) -> String {
+    let marker = format!(r#"name="{name}" value=""#);
     let start = html
-        .find(marker)
-        .unwrap_or_else(|| panic!("no CSRF field in {html}"))
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no field {name} in {html}"))
         + marker.len();
-    html[start..].split('"').next().expect("token").to_owned()
+    html[start..].split('"').next().expect("value").to_owned()
 }
 
 pub(crate) fn location(reply: &Reply) -> &str {

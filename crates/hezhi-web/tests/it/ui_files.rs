@@ -45,9 +45,7 @@ pub(crate) fn hidden_in_form(html: &str, form_id: &str, name: &str) -> String {
         .split(&format!(r#"id="{form_id}""#))
         .nth(1)
         .unwrap_or_else(|| panic!("no form {form_id} in {html}"));
-    let marker = format!(r#"name="{name}" value=""#);
-    let start = form.find(&marker).expect("field") + marker.len();
-    form[start..].split('"').next().expect("value").to_owned()
+    crate::ui::field_value(form, name)
 }
 
 async fn resolved_case(h: &Harness) -> CaseRef {

@@ -5,7 +5,9 @@
 use crate::fixture::{GRID, VILLAGE};
 use crate::grids::{IN_EAST_ARM, OUTSIDE_EVERY_GRID, import, village_file};
 use crate::harness::{Harness, on_postgres, on_sqlite};
-use crate::ui::{Browser, FORM, cookie_value, csrf_field, form, location, page, sign_in};
+use crate::ui::{
+    Browser, FORM, cookie_value, csrf_field, field_value, form, location, page, sign_in,
+};
 use crate::ui_files::post_form;
 use hezhi_media::sample::{self, CameraNotes};
 
@@ -43,11 +45,7 @@ async fn a_grid_worker_reports_with_photos_once_however_often_the_form_is_sent(h
         html.contains(r#"data-locate hidden"#),
         "the button waits for the script"
     );
-    let key = {
-        let marker = r#"name="idempotency_key" value=""#;
-        let start = html.find(marker).expect("key") + marker.len();
-        html[start..].split('"').next().expect("key").to_owned()
-    };
+    let key = field_value(&html, "idempotency_key");
     let csrf = csrf_field(&html);
     let photo = sample::jpeg(
         640,
@@ -126,11 +124,7 @@ async fn a_grid_worker_reports_with_photos_once_however_often_the_form_is_sent(h
     // A bad photo: nothing is reported, and the page says why and what to do.
     let (cases_before, _) = h.counts().await;
     let fresh = page(&h, &worker, "/report").await.expect_status(200).text();
-    let key = {
-        let marker = r#"name="idempotency_key" value=""#;
-        let start = fresh.find(marker).expect("key") + marker.len();
-        fresh[start..].split('"').next().expect("key").to_owned()
-    };
+    let key = field_value(&fresh, "idempotency_key");
     let mut bad_fields = fields;
     bad_fields[1] = ("idempotency_key", key.as_str());
     let bad: [(&str, &str, &[u8]); 1] = [("file", "scan.heic", b"\x00\x00\x00\x18ftypheic")];
@@ -256,11 +250,7 @@ async fn a_resident_signs_in_by_phone_and_the_position_finds_the_grid(h: Harness
 
     // Reported at the village with a position in its second grid: registered there.
     let csrf = csrf_field(&village);
-    let key = {
-        let marker = r#"name="idempotency_key" value=""#;
-        let start = village.find(marker).expect("key") + marker.len();
-        village[start..].split('"').next().expect("key").to_owned()
-    };
+    let key = field_value(&village, "idempotency_key");
     let (lat_text, lon_text) = (lat.to_string(), lon.to_string());
     let photo = sample::webp(60, 40);
     let sent = post_form(
