@@ -436,12 +436,7 @@ impl App {
                 decide_with(&case, &command, actor, now, &units, deadlines)
             })?;
             let next = fold(&case, &events)?;
-            let op = WriteOp::AppendEvents {
-                expected_version,
-                events,
-                case: Box::new(next),
-                idempotency: key,
-            };
+            let op = WriteOp::append(case, events, next, key);
             let receipt = self.writes.submit(op).await?;
             tracing::info!(case = %id, command = %command.kind(), version = receipt.version, "command applied");
             Ok(receipt)
@@ -464,16 +459,12 @@ impl App {
                 continue;
             }
             let next = fold(&case, &events)?;
-            let op = WriteOp::AppendEvents {
-                expected_version: case.version,
-                events,
-                case: Box::new(next),
-                idempotency: None,
-            };
+            let id = case.id;
+            let op = WriteOp::append(case, events, next, None);
             match self.writes.submit(op).await {
                 Ok(_) => changed += 1,
                 Err(StoreError::VersionConflict { .. }) => {
-                    tracing::debug!(case = %case.id, "changed while sweeping; next pass");
+                    tracing::debug!(case = %id, "changed while sweeping; next pass");
                 }
                 Err(other) => return Err(other.into()),
             }

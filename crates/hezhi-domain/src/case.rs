@@ -498,6 +498,14 @@ pub struct Case {
     pub satisfaction: Option<Satisfaction>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub closed_at: Option<DateTime<Utc>>,
+    /// When the case was accepted, first dispatched and followed up: the days the
+    /// indicators count it on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accepted_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dispatched_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub followed_up_at: Option<DateTime<Utc>>,
 }
 
 impl Case {

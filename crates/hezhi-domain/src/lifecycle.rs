@@ -1056,13 +1056,19 @@ pub fn evolve(case: Option<Case>, event: &Event) -> Option<Case> {
             resolved_at: None,
             satisfaction: None,
             closed_at: None,
+            accepted_at: None,
+            dispatched_at: None,
+            followed_up_at: None,
         });
     };
     case.version = event.sequence;
     case.updated_at = event.at;
     match &event.kind {
         EventKind::Reported { .. } => return None,
-        EventKind::Accepted { .. } => case.state = CaseState::Accepted,
+        EventKind::Accepted { .. } => {
+            case.state = CaseState::Accepted;
+            case.accepted_at = Some(event.at);
+        }
         EventKind::Declined { .. } => {
             case.state = CaseState::Declined;
             case.closed_at = Some(event.at);
@@ -1109,6 +1115,7 @@ pub fn evolve(case: Option<Case>, event: &Event) -> Option<Case> {
             ..
         } => {
             case.state = CaseState::Dispatched;
+            case.dispatched_at.get_or_insert(event.at);
             case.assignment = Some(Assignment {
                 lead_unit: *lead_unit,
                 supporting: supporting_units
@@ -1183,6 +1190,7 @@ pub fn evolve(case: Option<Case>, event: &Event) -> Option<Case> {
         EventKind::FollowedUp { satisfaction, .. } => {
             case.state = CaseState::FollowedUp;
             case.satisfaction = Some(*satisfaction);
+            case.followed_up_at = Some(event.at);
         }
         EventKind::Archived {} => {
             case.state = CaseState::Archived;

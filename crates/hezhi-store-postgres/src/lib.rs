@@ -5,9 +5,11 @@ mod migrate;
 mod policy;
 mod resident;
 mod sign_in;
+mod stats;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use hezhi_domain::indicators::RollupChange;
 use hezhi_domain::{
     AssignmentId, Case, CaseId, CaseKind, CategoryCode, Event, Position, RegionCode, TrackingCode,
     UnitId, UserId,
@@ -468,6 +470,22 @@ impl WriteTx for Tx<'_> {
             execute(self.0, query).await?;
         }
         Ok(())
+    }
+
+    async fn add_rollups(&mut self, changes: &[RollupChange]) -> StoreResult<()> {
+        stats::add_rollups(self.0, changes).await
+    }
+
+    async fn clear_rollups(&mut self) -> StoreResult<()> {
+        stats::clear_rollups(self.0).await
+    }
+
+    async fn case_events_after(
+        &mut self,
+        after: Option<&(String, uuid::Uuid)>,
+        cases: u32,
+    ) -> StoreResult<Vec<hezhi_store::stats::EventRow>> {
+        stats::case_events_after(self.0, after, cases).await
     }
 
     async fn insert_party_keys(&mut self, cases: &[CaseColumns]) -> StoreResult<()> {

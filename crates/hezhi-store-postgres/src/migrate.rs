@@ -49,6 +49,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0011_deadline_sweep",
         include_str!("../migrations/0011_deadline_sweep.sql"),
     ),
+    (
+        "0012_stat_rollups",
+        include_str!("../migrations/0012_stat_rollups.sql"),
+    ),
 ];
 
 /// First key of the advisory lock that serialises migrations; the second is the schema, so

@@ -49,6 +49,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0011_deadline_sweep",
         include_str!("../migrations/0011_deadline_sweep.sql"),
     ),
+    (
+        "0012_stat_rollups",
+        include_str!("../migrations/0012_stat_rollups.sql"),
+    ),
 ];
 
 pub async fn run(pool: &SqlitePool) -> StoreResult<()> {

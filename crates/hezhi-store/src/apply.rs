@@ -10,6 +10,7 @@ use crate::write::{IdempotencyKey, WriteOp, WriteReceipt};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use hezhi_crypto::{Keyring, StoredKey};
+use hezhi_domain::indicators::{RollupChange, RollupChanges, rollup_changes};
 use hezhi_domain::{Case, CaseNumber, RegionCode, evolve, reported_event};
 use std::collections::BTreeMap;
 
@@ -41,6 +42,18 @@ pub trait WriteTx: Send {
     async fn insert_idempotency(&mut self, records: &[IdempotencyRow]) -> StoreResult<()>;
     /// Inserts the `case_party_keys` rows of new cases (`CaseColumns::party_keys`).
     async fn insert_party_keys(&mut self, cases: &[CaseColumns]) -> StoreResult<()>;
+    /// Adds `changes` (sorted by region and day, the order rows are locked in) to the
+    /// indicator rollups, creating rows as needed.
+    async fn add_rollups(&mut self, changes: &[RollupChange]) -> StoreResult<()>;
+    /// Deletes every rollup row (the start of a rebuild).
+    async fn clear_rollups(&mut self) -> StoreResult<()>;
+    /// The events of the next `cases` cases after `after` in (county, id) order, ordered by
+    /// county, case and sequence.
+    async fn case_events_after(
+        &mut self,
+        after: Option<&(String, uuid::Uuid)>,
+        cases: u32,
+    ) -> StoreResult<Vec<crate::stats::EventRow>>;
 
     /// The stored personal-data keys, by id.
     async fn data_keys(&mut self) -> StoreResult<Vec<StoredKey>>;
@@ -116,15 +129,17 @@ pub async fn apply_batch(
         .collect();
     let mut results: Vec<Option<StoreResult<WriteReceipt>>> = ops.iter().map(|_| None).collect();
     let mut audit = Vec::new();
+    let mut rollups = RollupChanges::default();
     if creates.len() > 1 {
         tx.savepoint().await?;
         match create_together(tx, keys, creates.iter().map(|&i| &ops[i]), None).await {
-            Ok((receipts, records)) => {
+            Ok((receipts, records, changes)) => {
                 tx.release_savepoint().await?;
                 for (&i, receipt) in creates.iter().zip(receipts) {
                     results[i] = Some(Ok(receipt));
                 }
                 audit.extend(records);
+                rollups.extend(changes);
             }
             Err(error) => {
                 tracing::debug!(%error, "batched insert refused; applying ops one by one");
@@ -136,8 +151,9 @@ pub async fn apply_batch(
     for (slot, op) in results.iter_mut().zip(ops) {
         if slot.is_none() {
             *slot = Some(match apply_alone(tx, keys, op).await? {
-                Ok((receipt, records)) => {
+                Ok((receipt, records, changes)) => {
                     audit.extend(records);
+                    rollups.extend(changes);
                     Ok(receipt)
                 }
                 Err(error) => Err(error),
@@ -145,6 +161,7 @@ pub async fn apply_batch(
         }
     }
     append_audit(tx, hash, audit).await?;
+    add_rollups(tx, rollups.into_sorted()).await?;
     Ok(results.into_iter().flatten().collect())
 }
 
@@ -168,21 +185,32 @@ pub async fn reports_together(
     keys: &Keyring,
     ops: &[WriteOp],
 ) -> StoreResult<Vec<WriteReceipt>> {
-    let (receipts, _) = create_together(tx, keys, ops.iter(), Some(hash)).await?;
+    let (receipts, _, changes) = create_together(tx, keys, ops.iter(), Some(hash)).await?;
+    add_rollups(tx, changes).await?;
     Ok(receipts)
+}
+
+/// Adds the rollup changes of a transaction, after its audit entries (so that every writer
+/// takes the audit heads first and the rollup rows second, each in sorted order).
+async fn add_rollups(tx: &mut dyn WriteTx, changes: Vec<RollupChange>) -> StoreResult<()> {
+    if changes.is_empty() {
+        return Ok(());
+    }
+    tx.add_rollups(&changes).await
 }
 
 /// Reports every case of `ops` (all `CreateCase`) with as few statements as possible.
 ///
 /// With `seal_with`, the audit records of the reports are sealed onto their chains (after
 /// locking the heads, in sorted order) and go in with the same statement as the rows, and none
-/// are returned; without it they are returned for the caller to append.
+/// are returned; without it they are returned for the caller to append. The rollup changes
+/// of the new cases are returned, sorted, for the caller to add.
 async fn create_together<'a>(
     tx: &mut dyn WriteTx,
     keyring: &Keyring,
     ops: impl Iterator<Item = &'a WriteOp>,
     seal_with: Option<AuditHash>,
-) -> StoreResult<(Vec<WriteReceipt>, Vec<AuditRecord>)> {
+) -> StoreResult<(Vec<WriteReceipt>, Vec<AuditRecord>, Vec<RollupChange>)> {
     let ops: Vec<_> = ops.collect();
     // How many numbers each county-year needs, taken in one counter update each.
     let mut wanted: BTreeMap<(RegionCode, i32), u32> = BTreeMap::new();
@@ -203,6 +231,7 @@ async fn create_together<'a>(
     let mut keys = Vec::new();
     let mut receipts = Vec::with_capacity(ops.len());
     let mut audit = Vec::with_capacity(ops.len());
+    let mut rollups = RollupChanges::default();
     for op in ops {
         let WriteOp::CreateCase {
             id,
@@ -232,6 +261,7 @@ async fn create_together<'a>(
         );
         let case = evolve(None, &event)
             .ok_or_else(|| StoreError::Corrupt("a report did not make a case".into()))?;
+        rollups.add(&case, 1);
         let columns = CaseColumns::of(&case, keyring)?;
         events.push(EventColumns::of(&columns.county, &event, keyring)?);
         cases.push(columns);
@@ -249,20 +279,24 @@ async fn create_together<'a>(
     }
     let Some(hash) = seal_with else {
         tx.insert_reports(&cases, &events, &keys, &[], &[]).await?;
-        return Ok((receipts, audit));
+        return Ok((receipts, audit, rollups.into_sorted()));
     };
     let (entries, heads) = seal_records(tx, hash, audit).await?;
     tx.insert_reports(&cases, &events, &keys, &entries, &heads)
         .await?;
-    Ok((receipts, Vec::new()))
+    Ok((receipts, Vec::new(), rollups.into_sorted()))
 }
+
+/// What an op that went in leaves for the end of the transaction: its receipt, its audit
+/// records and its rollup changes.
+type Applied = (WriteReceipt, Vec<AuditRecord>, Vec<RollupChange>);
 
 /// Applies one op in its own savepoint; a refusal rolls back that op only.
 async fn apply_alone(
     tx: &mut dyn WriteTx,
     keys: &Keyring,
     op: WriteOp,
-) -> StoreResult<StoreResult<(WriteReceipt, Vec<AuditRecord>)>> {
+) -> StoreResult<StoreResult<Applied>> {
     tx.savepoint().await?;
     let result = apply_op(tx, keys, op).await;
     if result.is_ok() {
@@ -274,11 +308,7 @@ async fn apply_alone(
     Ok(result)
 }
 
-async fn apply_op(
-    tx: &mut dyn WriteTx,
-    keys: &Keyring,
-    op: WriteOp,
-) -> StoreResult<(WriteReceipt, Vec<AuditRecord>)> {
+async fn apply_op(tx: &mut dyn WriteTx, keys: &Keyring, op: WriteOp) -> StoreResult<Applied> {
     let status = op.success_status();
     match op {
         WriteOp::CreateCase {
@@ -305,11 +335,13 @@ async fn apply_op(
             Ok((
                 finish(tx, &case, idempotency.as_ref(), status).await?,
                 audit,
+                rollup_changes(None, &case),
             ))
         }
         WriteOp::AppendEvents {
             expected_version,
             events,
+            before,
             case,
             idempotency,
         } => {
@@ -333,6 +365,7 @@ async fn apply_op(
             Ok((
                 finish(tx, &case, idempotency.as_ref(), status).await?,
                 audit,
+                rollup_changes(Some(&before), &case),
             ))
         }
     }

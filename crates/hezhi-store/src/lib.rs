@@ -9,6 +9,7 @@ pub mod model;
 pub mod personal_data;
 pub mod resident;
 pub mod sign_in;
+pub mod stats;
 pub mod traits;
 pub mod write;
 

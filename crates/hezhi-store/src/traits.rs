@@ -12,15 +12,58 @@ use crate::resident::{RESIDENT_CODE_KIND, ResidentCode, SendLimits};
 use crate::sign_in::{Credentials, SessionRecord, ThrottleKey, ThrottleState};
 use crate::write::{IdempotencyRecord, WriteOp, WriteReceipt};
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use hezhi_crypto::{MasterKey, StoredKey};
 use hezhi_domain::deadline::DeadlinePolicy;
+use hezhi_domain::indicators::{RollupChange, Tally};
 use hezhi_domain::{
     AssignmentId, Case, CaseId, CaseKind, CategoryCode, ContentDigest, Event, Phone, Position,
     RegionCode, TokenId, TrackingCode, UnitId, UserId,
 };
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The indicator rollups (see [`hezhi_domain::indicators`]).
+#[async_trait]
+pub trait StatsStore: Send + Sync {
+    /// The tally of `region`'s subtree over the China days `from..=to`.
+    async fn tally(
+        &self,
+        region: &RegionCode,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<Tally>;
+    /// The tally of `region`'s subtree for each day of `from..=to` that has one, by day.
+    async fn daily_tallies(
+        &self,
+        region: &RegionCode,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<Vec<(NaiveDate, Tally)>>;
+    /// The tally of each region one level below `region` that has one, by code.
+    async fn child_tallies(
+        &self,
+        region: &RegionCode,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<Vec<(RegionCode, Tally)>>;
+    /// Every rollup row with a count that is not zero, by region and day.
+    async fn rollup_rows(&self) -> StoreResult<Vec<RollupChange>>;
+    /// Recomputes every rollup from the event log in one transaction that keeps writers out
+    /// of the rollups until it commits; `progress` hears the cases replayed so far.
+    async fn rebuild_rollups(
+        &self,
+        progress: &(dyn Fn(u64) + Send + Sync),
+    ) -> StoreResult<crate::stats::RebuildSummary>;
+    /// The same tally as [`StatsStore::tally`], found by reading every case of the subtree
+    /// instead of the rollups: what a question would cost without them.
+    async fn tally_by_scan(
+        &self,
+        region: &RegionCode,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<Tally>;
+}
 
 #[async_trait]
 pub trait CaseReader: Send + Sync {
@@ -328,6 +371,7 @@ pub trait Store:
     + ResidentSignInStore
     + AttachmentStore
     + PolicyStore
+    + StatsStore
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

@@ -39,17 +39,35 @@ pub enum WriteOp {
         idempotency: Option<IdempotencyKey>,
     },
     /// Append events decided on a case whose version was `expected_version`, and replace its
-    /// projection with `case`. Refused with [`crate::StoreError::VersionConflict`] if the
-    /// stored version differs.
+    /// projection `before` (the one at that version, which the events were decided on) with
+    /// `case`. Refused with [`crate::StoreError::VersionConflict`] if the stored version
+    /// differs.
     AppendEvents {
         expected_version: u32,
         events: Vec<Event>,
+        before: Box<Case>,
         case: Box<Case>,
         idempotency: Option<IdempotencyKey>,
     },
 }
 
 impl WriteOp {
+    /// Appends `events`, decided on `before`, which turn it into `after`.
+    pub fn append(
+        before: Case,
+        events: Vec<Event>,
+        after: Case,
+        idempotency: Option<IdempotencyKey>,
+    ) -> Self {
+        WriteOp::AppendEvents {
+            expected_version: before.version,
+            events,
+            before: Box::new(before),
+            case: Box::new(after),
+            idempotency,
+        }
+    }
+
     pub fn county(&self) -> RegionCode {
         match self {
             WriteOp::CreateCase { data, .. } => data.county(),

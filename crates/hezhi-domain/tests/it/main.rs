@@ -3,6 +3,7 @@
 
 mod calendar;
 mod fixture;
+mod indicators;
 mod lifecycle;
 mod permissions;
 mod serde_forms;

@@ -214,12 +214,7 @@ fn accept_op(case: &Case, note: String) -> WriteOp {
         .iter()
         .try_fold(case.clone(), |c, e| evolve(Some(c), e))
         .expect("evolves");
-    WriteOp::AppendEvents {
-        expected_version: case.version,
-        events,
-        case: Box::new(next),
-        idempotency: None,
-    }
+    WriteOp::append(case.clone(), events, next, None)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
