@@ -6,6 +6,7 @@ pub mod audit;
 pub mod clock;
 pub mod deadline;
 pub mod error;
+pub mod export;
 pub mod idempotency;
 pub mod input;
 pub mod overview;
@@ -14,6 +15,7 @@ mod random;
 pub mod resident;
 pub mod service;
 pub mod sign_in;
+pub mod stats;
 pub mod totp;
 pub mod tracking;
 
@@ -31,3 +33,4 @@ pub use service::{App, NewUser, WriteOutcome};
 pub use sign_in::{
     BootstrapAdmin, Session, SignInAttempt, SignInPolicy, SignedIn, TotpEnrolment, constant_time_eq,
 };
+pub use stats::{Indicators, Period};

@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use std::fmt;
 
 /// A ratio, shown as a percentage.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct Rate {
     pub numerator: u64,
     pub denominator: u64,
@@ -336,6 +336,19 @@ impl Tally {
     /// 满意率 = (满意 + 基本满意) / 回访.
     pub fn satisfaction_rate(&self) -> Rate {
         Rate::new(self.satisfied + self.basically_satisfied, self.followed_up)
+    }
+
+    /// Every rate, with its key (the API's and the UI's).
+    pub fn rates(&self) -> [(&'static str, Rate); 7] {
+        [
+            ("closure_rate", self.closure_rate()),
+            ("on_time_rate", self.on_time_rate()),
+            ("mediation_success_rate", self.mediation_success_rate()),
+            ("first_contact_rate", self.first_contact_rate()),
+            ("rework_rate", self.rework_rate()),
+            ("satisfaction_rate", self.satisfaction_rate()),
+            ("local_resolution_rate", self.local_resolution_rate()),
+        ]
     }
 
     /// 就地化解率 = 就地化解 / 办结: resolved without being escalated above town level.

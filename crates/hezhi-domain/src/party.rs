@@ -144,6 +144,14 @@ impl Party {
     pub const NAME_MAX_CHARS: usize = 50;
     pub const ADDRESS_MAX_CHARS: usize = 200;
 
+    /// The name as exports show it: the first character, the rest as `*` (陈** for 陈某某).
+    pub fn masked_name(&self) -> String {
+        let mut chars = self.name.chars();
+        let first: String = chars.next().into_iter().collect();
+        let rest = chars.count().max(1);
+        format!("{first}{}", "*".repeat(rest))
+    }
+
     /// Builds a party from raw input, naming the first field that is wrong.
     pub fn parse(
         role: PartyRole,

@@ -333,6 +333,45 @@ pub fn document() -> Value {
                     }
                 }
             },
+            "/stats": {
+                "get": {
+                    "summary": "The indicators of a region subtree over a period (结案率, 按期结案率, 调解成功率…)",
+                    "description": "Read from rollups kept per region and China day in the same transaction as the events, so the answer is exact and as fast for a province and a year as for a village and a day. Each count and formula is documented in `hezhi_domain::indicators`. For users whose role may see the region's figures; anyone else gets 404.",
+                    "parameters": [
+                        { "name": "region", "in": "query", "required": true, "schema": { "type": "string" } },
+                        { "name": "from", "in": "query", "required": true, "schema": { "type": "string", "format": "date" } },
+                        { "name": "to", "in": "query", "required": true, "schema": { "type": "string", "format": "date" } }],
+                    "responses": {
+                        "200": { "description": "Counts, rates (numerator, denominator, percent) and the same for each region one level below", "content": { "application/json": {} } },
+                        "400": error_response("Unknown query parameter"),
+                        "401": auth_errors["401"], "404": auth_errors["404"],
+                        "422": error_response("A malformed date (`invalid_date`), a reversed period (`period_reversed`) or one over ten years (`period_too_long`)")
+                    }
+                }
+            },
+            "/exports/{kind}": {
+                "get": {
+                    "summary": "Export the dispute ledger (`ledger`) or the monthly report (`report`)",
+                    "description": "`.xlsx` (Chinese headers, frozen header row, date cells), CSV in UTF-8 with a BOM, or a print-ready A4 HTML page. Personal data is masked (names 陈**, phones 138****1234, addresses cut). Every export is written to the audit log as `export`. The ledger can be narrowed by `case_kind`, `category` and `state`.",
+                    "parameters": [
+                        { "name": "kind", "in": "path", "required": true, "schema": { "type": "string", "enum": ["ledger", "report"] } },
+                        { "name": "region", "in": "query", "required": true, "schema": { "type": "string" } },
+                        { "name": "from", "in": "query", "required": true, "schema": { "type": "string", "format": "date" } },
+                        { "name": "to", "in": "query", "required": true, "schema": { "type": "string", "format": "date" } },
+                        { "name": "format", "in": "query", "required": false, "schema": { "type": "string", "enum": ["xlsx", "csv", "html"], "default": "xlsx" } },
+                        { "name": "case_kind", "in": "query", "required": false, "schema": { "type": "string" } },
+                        { "name": "category", "in": "query", "required": false, "schema": { "type": "string" } },
+                        { "name": "state", "in": "query", "required": false, "schema": { "type": "string" } }],
+                    "responses": {
+                        "200": { "description": "The file, as an attachment", "content": {
+                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {},
+                            "text/csv": {}, "text/html": {} } },
+                        "400": error_response("Unknown query parameter"),
+                        "401": auth_errors["401"], "404": auth_errors["404"],
+                        "422": error_response("An unknown export, format, state or category, or a bad period")
+                    }
+                }
+            },
             "/files": {
                 "post": {
                     "summary": "Upload a file to attach to a case",

@@ -10,6 +10,7 @@ mod keys;
 mod samples;
 mod seed;
 mod serve;
+mod stats;
 
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
@@ -87,6 +88,11 @@ enum CommandLine {
     Keys(keys::KeysCommand),
     /// Measure durable write throughput on SQLite and PostgreSQL.
     Bench(bench::BenchArgs),
+    /// The indicators of a region and period (`--region CODE --from DATE --to DATE`), or
+    /// `rebuild` to recompute them from the event log.
+    Stats(stats::StatsArgs),
+    /// Export the dispute ledger or the monthly report (personal data masked; audited).
+    Export(stats::ExportArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -280,7 +286,13 @@ async fn main() -> anyhow::Result<()> {
         return Ok(());
     }
     let mut config = config(&cli.global)?;
-    let quiet_logs = matches!(cli.command, CommandLine::Bench(_) | CommandLine::Seed(_));
+    let quiet_logs = matches!(
+        cli.command,
+        CommandLine::Bench(_)
+            | CommandLine::Seed(_)
+            | CommandLine::Stats(_)
+            | CommandLine::Export(_)
+    );
     init_logging(if quiet_logs { "warn" } else { &config.log });
     match cli.command {
         CommandLine::Config(ConfigCommand::Example) => Ok(()),
@@ -528,6 +540,18 @@ async fn main() -> anyhow::Result<()> {
         }
         CommandLine::Keys(command) => keys::run(&config, command).await,
         CommandLine::Bench(args) => bench::run(args).await,
+        CommandLine::Stats(args) => {
+            let app = App::new(backend::open(&config).await?, Arc::new(SystemClock));
+            let result = stats::stats(&app, args).await;
+            app.shutdown().await;
+            result
+        }
+        CommandLine::Export(args) => {
+            let app = App::new(backend::open(&config).await?, Arc::new(SystemClock));
+            let result = stats::export(&app, args).await;
+            app.shutdown().await;
+            result
+        }
     }
 }
 

@@ -8,6 +8,7 @@ mod deadline;
 mod regions;
 mod resident;
 mod session;
+mod stats;
 mod tokens;
 mod tracking;
 
@@ -57,6 +58,8 @@ pub fn routes() -> Router<Arc<App>> {
         )
         .route("/categories", get(regions::categories))
         .route("/deadline-policy", get(deadline::show).put(deadline::save))
+        .route("/stats", get(stats::show))
+        .route("/exports/{kind}", get(stats::export))
         .route("/track", post(tracking::track))
         .route("/audit", get(audit::search))
         .route(

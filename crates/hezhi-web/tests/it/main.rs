@@ -27,6 +27,7 @@ mod personal_data;
 mod reference;
 mod residents;
 mod sign_in;
+mod stats;
 mod tracking;
 mod ui;
 mod ui_admin;

@@ -17,6 +17,8 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/cases/{id}/attachments/{digest}", &["get"]),
     ("/files", &["post"]),
     ("/deadline-policy", &["get", "put"]),
+    ("/stats", &["get"]),
+    ("/exports/{kind}", &["get"]),
     ("/cases/{id}/{command}", &["post"]),
     ("/regions/{code}", &["get"]),
     ("/units", &["get", "post"]),
