@@ -423,9 +423,13 @@ impl App {
                 .iter()
                 .map(Unit::snapshot)
                 .collect();
-            // Triage sets the deadlines: under the policy in force and the calendar.
+            // Triage sets the deadlines under the policy in force; resolution, verification
+            // and stops of the clock follow the version the case runs under.
             let policy = match &command {
                 Command::Triage { .. } => Some(self.deadline_policy().await?),
+                Command::Resolve { .. } | Command::Verify { .. } | Command::PauseClock { .. } => {
+                    Some(self.deadline_policy_of(&case).await?)
+                }
                 _ => None,
             };
             let deadlines = policy.as_ref().map(|policy| DeadlineContext {

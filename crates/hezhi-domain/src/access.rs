@@ -131,6 +131,7 @@ pub fn permits(role: Role, relation: Relation, action: Action) -> bool {
                             | C::Dispatch
                             | C::ApproveExtension
                             | C::RefuseExtension
+                            | C::ResumeClock
                             | C::Supervise
                             | C::Escalate
                             | C::Verify
@@ -152,6 +153,8 @@ pub fn permits(role: Role, relation: Relation, action: Action) -> bool {
                             | C::RequestExtension
                             | C::Resolve
                             | C::Attach
+                            | C::PauseClock
+                            | C::ResumeClock
                     )
             ),
             R::CaseLeader | R::Supervisor => matches!(

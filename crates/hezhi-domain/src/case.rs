@@ -506,6 +506,30 @@ pub struct Case {
     pub dispatched_at: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub followed_up_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verified_at: Option<DateTime<Utc>>,
+    /// By when a resolved case must be verified on the spot, and a verified one followed up
+    /// (from the policy, set at resolution and at verification).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verify_due_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub follow_up_due_at: Option<DateTime<Utc>>,
+    /// The handling clock's stop now under way, if any: no warning and no overdue notice
+    /// while it lasts, and the deadline moves by its length when it ends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock_paused: Option<ClockPause>,
+    /// Every stop of the clock that has ended, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pauses: Vec<ClockPause>,
+}
+
+/// A stop of the handling clock: why, since when, and (once over) until when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClockPause {
+    pub reason: crate::deadline::PauseReason,
+    pub since: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<DateTime<Utc>>,
 }
 
 impl Case {
@@ -517,6 +541,27 @@ impl Case {
     pub fn number_year(at: DateTime<Utc>) -> i32 {
         // Case numbers follow the China calendar year (UTC+8).
         (at + chrono::Duration::hours(8)).year()
+    }
+
+    /// The deadline the case runs against now, with the moment its time started: handling
+    /// (from the report) while it is open and its clock runs, verification once resolved,
+    /// follow-up once verified; `None` otherwise.
+    pub fn deadline(&self) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+        use crate::lifecycle::CaseState;
+        match self.state {
+            s if s.is_open() && self.clock_paused.is_none() => {
+                self.due_at.map(|due| (self.reported_at, due))
+            }
+            CaseState::Resolved => self
+                .verify_due_at
+                .zip(self.resolved_at)
+                .map(|(d, s)| (s, d)),
+            CaseState::Verified => self
+                .follow_up_due_at
+                .zip(self.verified_at)
+                .map(|(d, s)| (s, d)),
+            _ => None,
+        }
     }
 
     /// Whether the case is past its due time at `now` and still being handled.

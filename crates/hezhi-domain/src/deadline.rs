@@ -133,6 +133,41 @@ fn default_warning_percent() -> u8 {
     DEFAULT_WARNING_PERCENT
 }
 
+/// Why a case's handling clock is stopped (计时中止): time the unit cannot act in does not
+/// count against its deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PauseReason {
+    /// 等待当事人: a party is unreachable, away, or must bring documents.
+    AwaitingParty,
+    /// 鉴定评估: an appraisal, survey or assessment is under way.
+    Appraisal,
+    /// 等待其他机关: another authority must decide first.
+    AwaitingAuthority,
+}
+
+impl PauseReason {
+    pub const ALL: [PauseReason; 3] = [
+        PauseReason::AwaitingParty,
+        PauseReason::Appraisal,
+        PauseReason::AwaitingAuthority,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PauseReason::AwaitingParty => "awaiting_party",
+            PauseReason::Appraisal => "appraisal",
+            PauseReason::AwaitingAuthority => "awaiting_authority",
+        }
+    }
+}
+
+/// The reasons the shipped policy lets a clock stop for: waiting for a party and an
+/// appraisal (waiting for another authority is escalated instead).
+fn default_pausable() -> Vec<PauseReason> {
+    vec![PauseReason::AwaitingParty, PauseReason::Appraisal]
+}
+
 /// One version of the policy.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeadlinePolicy {
@@ -141,6 +176,9 @@ pub struct DeadlinePolicy {
     /// A warning is raised when this share (percent) of the time to a deadline has passed.
     #[serde(default = "default_warning_percent")]
     pub warning_percent: u8,
+    /// The reasons a case's handling clock may be stopped for; none means clocks never stop.
+    #[serde(default = "default_pausable")]
+    pub pausable: Vec<PauseReason>,
 }
 
 impl DeadlinePolicy {
@@ -163,6 +201,7 @@ impl DeadlinePolicy {
         Self {
             version: 1,
             warning_percent: DEFAULT_WARNING_PERCENT,
+            pausable: default_pausable(),
             rules: vec![
                 rule(
                     None,

@@ -73,6 +73,15 @@ pub enum DomainError {
     #[error("this unit has already confirmed its part")]
     PartAlreadyConfirmed,
 
+    #[error("the case's clock is already stopped")]
+    ClockAlreadyPaused,
+
+    #[error("the case's clock is not stopped")]
+    ClockNotPaused,
+
+    #[error("the deadline policy does not let the clock stop for this reason")]
+    PauseNotAllowed,
+
     /// A deadline in working days reaches a year the holiday calendar does not cover.
     #[error("the working-day calendar does not cover {0}; its holiday notice must be added")]
     CalendarNotCovered(i32),
@@ -92,6 +101,9 @@ impl DomainError {
             DomainError::ExtensionLimitReached { .. } => "extension_limit_reached",
             DomainError::NoHigherLevel => "no_higher_level",
             DomainError::PartAlreadyConfirmed => "part_already_confirmed",
+            DomainError::ClockAlreadyPaused => "clock_already_paused",
+            DomainError::ClockNotPaused => "clock_not_paused",
+            DomainError::PauseNotAllowed => "pause_not_allowed",
             DomainError::CalendarNotCovered(_) => "calendar_year_not_covered",
         }
     }

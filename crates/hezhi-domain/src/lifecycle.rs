@@ -9,11 +9,11 @@ use crate::actor::{Actor, Role};
 use crate::attachment::{ContentDigest, check_attachment_name};
 use crate::calendar::{CalendarError, WorkingCalendar};
 use crate::case::{
-    Assignment, Case, CaseKind, CaseNumber, CategoryCode, Complexity, ExtensionRequest,
+    Assignment, Case, CaseKind, CaseNumber, CategoryCode, ClockPause, Complexity, ExtensionRequest,
     NOTE_MAX_CHARS, NewCase, Outcome, ReferralChannel, Satisfaction, SupportingPart, TrackingCode,
     Urgency, check_text,
 };
-use crate::deadline::{DeadlineKey, DeadlinePolicy, Span};
+use crate::deadline::{DeadlineKey, DeadlinePolicy, DeadlineRule, PauseReason, Span};
 use crate::error::{DomainError, ValidationError};
 use crate::ids::{CaseId, UnitId, UserId};
 use crate::region::{RegionCode, RegionLevel};
@@ -180,6 +180,16 @@ pub enum Command {
         digest: ContentDigest,
         name: String,
     },
+    /// Stop the handling clock, for a reason the policy allows (计时中止).
+    PauseClock {
+        reason: PauseReason,
+        note: String,
+    },
+    /// Start it again: the deadline moves by the time it stood still.
+    ResumeClock {
+        #[serde(default)]
+        note: Option<String>,
+    },
 }
 
 /// The name of a command without its data; the transition table is keyed by it.
@@ -206,10 +216,12 @@ pub enum CommandKind {
     FollowUp,
     Archive,
     Attach,
+    PauseClock,
+    ResumeClock,
 }
 
 impl CommandKind {
-    pub const ALL: [CommandKind; 20] = [
+    pub const ALL: [CommandKind; 22] = [
         CommandKind::Report,
         CommandKind::Accept,
         CommandKind::Decline,
@@ -230,6 +242,8 @@ impl CommandKind {
         CommandKind::FollowUp,
         CommandKind::Archive,
         CommandKind::Attach,
+        CommandKind::PauseClock,
+        CommandKind::ResumeClock,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -254,6 +268,8 @@ impl CommandKind {
             CommandKind::FollowUp => "follow_up",
             CommandKind::Archive => "archive",
             CommandKind::Attach => "attach",
+            CommandKind::PauseClock => "pause_clock",
+            CommandKind::ResumeClock => "resume_clock",
         }
     }
 
@@ -285,6 +301,7 @@ impl CommandKind {
             (C::FollowUp, S::Verified) => Some(S::FollowedUp),
             (C::Archive, S::FollowedUp | S::Declined) => Some(S::Archived),
             (C::Attach, s) if s != S::Archived && s != S::Declined => Some(from),
+            (C::PauseClock | C::ResumeClock, S::Dispatched | S::InProgress) => Some(from),
             _ => None,
         }
     }
@@ -329,6 +346,8 @@ impl Command {
             Command::FollowUp { .. } => CommandKind::FollowUp,
             Command::Archive {} => CommandKind::Archive,
             Command::Attach { .. } => CommandKind::Attach,
+            Command::PauseClock { .. } => CommandKind::PauseClock,
+            Command::ResumeClock { .. } => CommandKind::ResumeClock,
         }
     }
 
@@ -444,10 +463,16 @@ pub enum EventKind {
         note: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         referral: Option<ReferralChannel>,
+        /// By when the resolution must be verified on the spot, by the policy.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        verify_due_at: Option<DateTime<Utc>>,
     },
     Verified {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         note: Option<String>,
+        /// By when the resident must be followed up, by the policy.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        follow_up_due_at: Option<DateTime<Utc>>,
     },
     ReworkRequested {
         reason: String,
@@ -469,6 +494,17 @@ pub enum EventKind {
     /// The sweeper: `due_at` passed with the case still open.
     Overdue {
         due_at: DateTime<Utc>,
+    },
+    ClockPaused {
+        reason: PauseReason,
+        note: String,
+    },
+    /// The clock runs again; the handling deadline is now `due_at` (moved by the pause).
+    ClockResumed {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        due_at: Option<DateTime<Utc>>,
     },
 }
 
@@ -497,6 +533,8 @@ impl EventKind {
             EventKind::Attached { .. } => "attached",
             EventKind::DeadlineWarned { .. } => "deadline_warned",
             EventKind::Overdue { .. } => "overdue",
+            EventKind::ClockPaused { .. } => "clock_paused",
+            EventKind::ClockResumed { .. } => "clock_resumed",
         }
     }
 }
@@ -677,22 +715,8 @@ pub fn decide_with(
                         level: case.data.region.level(),
                     };
                     let rule = context.policy.rule_for(&key);
-                    let end = |span: Option<Span>| -> Result<Option<DateTime<Utc>>, DomainError> {
-                        match span {
-                            Some(span) => {
-                                span.end(case.reported_at, context.calendar)
-                                    .map_err(|e| match e {
-                                        CalendarError::YearNotCovered(year) => {
-                                            DomainError::CalendarNotCovered(year)
-                                        }
-                                        CalendarError::Malformed(..) => {
-                                            DomainError::CalendarNotCovered(0)
-                                        }
-                                    })
-                            }
-                            None => Ok(None),
-                        }
-                    };
+                    let end =
+                        |span: Option<Span>| span_end(span, case.reported_at, context.calendar);
                     let handling = match rule.map(|r| r.handling) {
                         Some(Span::Promised) => *promised_due_at,
                         span => end(span)?.or(*promised_due_at),
@@ -850,10 +874,12 @@ pub fn decide_with(
                 outcome: *outcome,
                 note: required("note", n)?,
                 referral: *referral,
+                verify_due_at: stage_due(case, deadlines, now, |r| r.verification)?,
             }
         }
         Command::Verify { note: n } => EventKind::Verified {
             note: note("note", n)?,
+            follow_up_due_at: stage_due(case, deadlines, now, |r| r.follow_up)?,
         },
         Command::Rework { reason } => {
             if case.resolved_at_first_contact {
@@ -880,6 +906,33 @@ pub fn decide_with(
             digest: digest.clone(),
             name: check_attachment_name(name)?,
         },
+        Command::PauseClock { reason, note: n } => {
+            if case.clock_paused.is_some() {
+                return Err(DomainError::ClockAlreadyPaused);
+            }
+            let allowed = match deadlines {
+                Some(context) => context.policy.pausable.contains(reason),
+                None => DeadlinePolicy::defaults().pausable.contains(reason),
+            };
+            if !allowed {
+                return Err(DomainError::PauseNotAllowed);
+            }
+            EventKind::ClockPaused {
+                reason: *reason,
+                note: required("note", n)?,
+            }
+        }
+        Command::ResumeClock { note: n } => {
+            let pause = case
+                .clock_paused
+                .as_ref()
+                .ok_or(DomainError::ClockNotPaused)?;
+            let stood = now - pause.since;
+            EventKind::ClockResumed {
+                note: note("note", n)?,
+                due_at: case.due_at.map(|due| due + stood),
+            }
+        }
     };
     Ok(vec![Event {
         case_id: case.id,
@@ -889,6 +942,50 @@ pub fn decide_with(
         role: actor.role,
         kind: event_kind,
     }])
+}
+
+/// Where a span from `from` ends, by the calendar; a year it does not cover is refused.
+fn span_end(
+    span: Option<Span>,
+    from: DateTime<Utc>,
+    calendar: &WorkingCalendar,
+) -> Result<Option<DateTime<Utc>>, DomainError> {
+    match span {
+        Some(span) => span.end(from, calendar).map_err(|e| match e {
+            CalendarError::YearNotCovered(year) => DomainError::CalendarNotCovered(year),
+            CalendarError::Malformed(..) => DomainError::CalendarNotCovered(0),
+        }),
+        None => Ok(None),
+    }
+}
+
+/// The deadline of a later stage (verification, follow-up) starting `from`, by the case's
+/// rule in the policy; `None` without a policy, or when the span reaches a year the calendar
+/// does not cover (the stage then runs without a deadline rather than with a guessed one: a
+/// resolution is never refused for want of next year's holidays).
+fn stage_due(
+    case: &Case,
+    deadlines: Option<DeadlineContext<'_>>,
+    from: DateTime<Utc>,
+    span: fn(&DeadlineRule) -> Span,
+) -> Result<Option<DateTime<Utc>>, DomainError> {
+    let Some(context) = deadlines else {
+        return Ok(None);
+    };
+    let key = DeadlineKey {
+        urgency: case.urgency,
+        kind: case.data.kind,
+        category: &case.data.category,
+        level: case.data.region.level(),
+    };
+    match span_end(
+        context.policy.rule_for(&key).map(span),
+        from,
+        context.calendar,
+    ) {
+        Err(DomainError::CalendarNotCovered(_)) => Ok(None),
+        other => other,
+    }
 }
 
 /// The level whose centre handles a case before any escalation: its town.
@@ -1059,6 +1156,11 @@ pub fn evolve(case: Option<Case>, event: &Event) -> Option<Case> {
             accepted_at: None,
             dispatched_at: None,
             followed_up_at: None,
+            verified_at: None,
+            verify_due_at: None,
+            follow_up_due_at: None,
+            clock_paused: None,
+            pauses: Vec::new(),
         });
     };
     case.version = event.sequence;
@@ -1137,6 +1239,7 @@ pub fn evolve(case: Option<Case>, event: &Event) -> Option<Case> {
             }
         }
         EventKind::Returned { .. } => {
+            end_pause(&mut case, event.at);
             case.state = CaseState::Triaged;
             case.assignment = None;
             case.due_at = None;
@@ -1171,15 +1274,26 @@ pub fn evolve(case: Option<Case>, event: &Event) -> Option<Case> {
         EventKind::Supervised { .. } => case.supervision_count += 1,
         EventKind::Escalated { to, .. } => case.escalated_to = Some(to.clone()),
         EventKind::Resolved {
-            outcome, referral, ..
+            outcome,
+            referral,
+            verify_due_at,
+            ..
         } => {
+            end_pause(&mut case, event.at);
+            case.verify_due_at = *verify_due_at;
             case.state = CaseState::Resolved;
             case.outcome = Some(*outcome);
             case.referral = *referral;
             case.resolved_at = Some(event.at);
             case.pending_extension = None;
         }
-        EventKind::Verified { .. } => case.state = CaseState::Verified,
+        EventKind::Verified {
+            follow_up_due_at, ..
+        } => {
+            case.state = CaseState::Verified;
+            case.verified_at = Some(event.at);
+            case.follow_up_due_at = *follow_up_due_at;
+        }
         EventKind::ReworkRequested { .. } => {
             case.state = CaseState::InProgress;
             case.rework_count += 1;
@@ -1200,8 +1314,33 @@ pub fn evolve(case: Option<Case>, event: &Event) -> Option<Case> {
         EventKind::Attached { .. } => {}
         EventKind::DeadlineWarned { due_at } => case.warned_for = Some(*due_at),
         EventKind::Overdue { due_at } => case.overdue_for = Some(*due_at),
+        EventKind::ClockPaused { reason, .. } => {
+            case.clock_paused = Some(ClockPause {
+                reason: *reason,
+                since: event.at,
+                until: None,
+            });
+        }
+        EventKind::ClockResumed { due_at, .. } => {
+            end_pause(&mut case, event.at);
+            if let Some(due) = due_at {
+                case.due_at = Some(*due);
+                if let Some(a) = case.assignment.as_mut() {
+                    a.due_at = *due;
+                }
+            }
+        }
     }
     Some(case)
+}
+
+/// Ends the clock's stop under way, if any, at `at` (the deadline is moved by the event that
+/// resumes the clock, not here: a case resolved or returned needs no new deadline).
+fn end_pause(case: &mut Case, at: DateTime<Utc>) {
+    if let Some(mut pause) = case.clock_paused.take() {
+        pause.until = Some(at);
+        case.pauses.push(pause);
+    }
 }
 
 /// Replays a history into the case it describes.

@@ -21,26 +21,25 @@ pub fn system_actor() -> (UserId, Role) {
     (UserId::from_uuid(uuid::Uuid::nil()), Role::System)
 }
 
-/// When the warning about the case's current deadline falls due.
-fn warn_at(case: &Case, due: DateTime<Utc>) -> DateTime<Utc> {
+/// When the warning about a deadline whose time started at `start` falls due.
+fn warn_at(case: &Case, start: DateTime<Utc>, due: DateTime<Utc>) -> DateTime<Utc> {
     let percent = i64::from(case.warning_percent.unwrap_or(DEFAULT_WARNING_PERCENT));
-    let span = due - case.reported_at;
-    case.reported_at + Duration::milliseconds(span.num_milliseconds() * percent / 100)
+    let span = due - start;
+    start + Duration::milliseconds(span.num_milliseconds() * percent / 100)
 }
 
 /// When the sweeper must next look at `case`: its warning time, then its deadline; `None`
-/// once it is closed, has no deadline, or was found overdue at its current deadline.
+/// when it runs against no deadline now (closed, not yet given one, or its clock stopped),
+/// or was found overdue at its current deadline. The deadline is that of the stage the case
+/// is in ([`Case::deadline`]): handling, then verification, then follow-up.
 pub fn next_sweep_at(case: &Case) -> Option<DateTime<Utc>> {
-    if !case.state.is_open() {
-        return None;
-    }
-    let due = case.due_at?;
+    let (start, due) = case.deadline()?;
     if case.overdue_for == Some(due) {
         None
     } else if case.warned_for == Some(due) {
         Some(due)
     } else {
-        Some(warn_at(case, due).min(due))
+        Some(warn_at(case, start, due).min(due))
     }
 }
 
@@ -50,7 +49,7 @@ pub fn sweep(case: &Case, now: DateTime<Utc>) -> Vec<Event> {
     let Some(at) = next_sweep_at(case) else {
         return Vec::new();
     };
-    let Some(due) = case.due_at else {
+    let Some((_, due)) = case.deadline() else {
         return Vec::new();
     };
     if now < at {

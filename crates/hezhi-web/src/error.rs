@@ -58,7 +58,10 @@ fn domain_status(error: &DomainError) -> StatusCode {
         | DomainError::ExtensionLimitReached { .. }
         | DomainError::NoHigherLevel
         | DomainError::PartAlreadyConfirmed
+        | DomainError::ClockAlreadyPaused
+        | DomainError::ClockNotPaused
         | DomainError::CalendarNotCovered(_) => StatusCode::CONFLICT,
+        DomainError::PauseNotAllowed => StatusCode::UNPROCESSABLE_ENTITY,
     }
 }
 

@@ -164,6 +164,15 @@ pub fn error_message(code: &str, lang: Lang) -> Option<&'static str> {
             "No such file is stored; upload it first",
         ),
         "invalid_digest" => ("文件标识格式不正确", "Malformed file digest"),
+        "clock_already_paused" => (
+            "该事件已中止计时，请先恢复计时",
+            "The case's clock is already stopped; start it again first",
+        ),
+        "clock_not_paused" => ("该事件未中止计时", "The case's clock is not stopped"),
+        "pause_not_allowed" => (
+            "办理时限规则不允许因此原因中止计时",
+            "The deadline policy does not let the clock stop for this reason",
+        ),
         "extension_limit_reached" => (
             "该事件已延期 2 次，不能再申请延期；请申请督办或提级处理",
             "The case has had its 2 extensions; ask for supervision or escalation instead",

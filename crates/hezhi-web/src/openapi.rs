@@ -35,7 +35,16 @@ fn command_body(kind: CommandKind) -> Value {
         | CommandKind::Acknowledge
         | CommandKind::ConfirmPart
         | CommandKind::Verify => (json!({ "note": text }), vec![]),
-        CommandKind::ApproveExtension => (json!({ "note": text }), vec![]),
+        CommandKind::ApproveExtension | CommandKind::ResumeClock => {
+            (json!({ "note": text }), vec![])
+        }
+        CommandKind::PauseClock => (
+            json!({
+                "reason": enum_schema(&["awaiting_party", "appraisal", "awaiting_authority"]),
+                "note": text
+            }),
+            vec!["reason", "note"],
+        ),
         CommandKind::Attach => (
             json!({
                 "digest": { "type": "string", "pattern": "^[0-9a-f]{64}$",

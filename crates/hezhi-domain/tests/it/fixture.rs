@@ -133,7 +133,12 @@ pub fn actor_for(kind: CommandKind) -> Actor {
         | C::RefuseExtension
         | C::Escalate
         | C::Archive => dispatcher(),
-        C::Acknowledge | C::Return | C::RequestExtension | C::Resolve => handler_of(LEAD),
+        C::Acknowledge
+        | C::Return
+        | C::RequestExtension
+        | C::Resolve
+        | C::PauseClock
+        | C::ResumeClock => handler_of(LEAD),
         C::ConfirmPart => handler_of(SUPPORT_A),
         C::Supervise => supervisor(),
         C::Verify | C::Rework | C::Attach => grid_worker(),
@@ -219,6 +224,11 @@ pub fn sample(kind: CommandKind, now: DateTime<Utc>) -> Command {
             note: "双方达成调解协议".to_owned(),
             referral: None,
         },
+        C::PauseClock => Command::PauseClock {
+            reason: hezhi_domain::deadline::PauseReason::AwaitingParty,
+            note: "当事人外出务工，约定返乡后再调解".to_owned(),
+        },
+        C::ResumeClock => Command::ResumeClock { note: None },
         C::Verify => Command::Verify { note: None },
         C::Rework => Command::Rework {
             reason: "排水沟未修复".to_owned(),

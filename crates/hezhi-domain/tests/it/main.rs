@@ -2,6 +2,7 @@
 //! outside, through `decide` and `evolve` only.
 
 mod calendar;
+mod clock;
 mod fixture;
 mod indicators;
 mod lifecycle;

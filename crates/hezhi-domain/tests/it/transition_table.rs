@@ -66,7 +66,7 @@ fn every_command_the_table_forbids_is_refused_naming_the_state_and_the_command()
         }
     }
     // 10 states × 19 commands, of which 42 pairs are allowed (attach in 8 states).
-    assert_eq!(checked, 148);
+    assert_eq!(checked, 164);
 }
 
 #[test]
@@ -100,11 +100,15 @@ fn triage_of_an_archived_case_is_rejected() {
 }
 
 /// Puts the case where a command of `kind` has what it needs beyond the state: a pending
-/// extension to decide on, or every supporting part confirmed before a resolve.
+/// extension to decide on, a stopped clock to start again, or every supporting part
+/// confirmed before a resolve.
 fn prepare(story: &mut Story, kind: CommandKind) {
     match kind {
         CommandKind::ApproveExtension | CommandKind::RefuseExtension => {
             story.step_sample(CommandKind::RequestExtension);
+        }
+        CommandKind::ResumeClock => {
+            story.step_sample(CommandKind::PauseClock);
         }
         CommandKind::Resolve => story.confirm_all_parts(),
         _ => {}
@@ -128,7 +132,7 @@ fn every_command_the_table_allows_moves_the_case_to_the_state_the_table_names() 
             checked += 1;
         }
     }
-    assert_eq!(checked, 42);
+    assert_eq!(checked, 46);
 }
 
 #[test]

@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::http::HeaderMap;
 use hezhi_app::App;
-use hezhi_domain::deadline::{DeadlinePolicy, DeadlineRule};
+use hezhi_domain::deadline::{DeadlinePolicy, DeadlineRule, PauseReason};
 use serde::Deserialize;
 use std::sync::Arc;
 
@@ -20,6 +20,9 @@ pub struct PolicyBody {
     /// Unchanged when left out.
     #[serde(default)]
     warning_percent: Option<u8>,
+    /// Unchanged when left out.
+    #[serde(default)]
+    pausable: Option<Vec<PauseReason>>,
 }
 
 pub async fn show(
@@ -40,8 +43,13 @@ pub async fn save(
 ) -> Result<Json<DeadlinePolicy>, ApiError> {
     let body = extract::body(body, caller.lang)?;
     let input: PolicyBody = json_body(&headers, &body, caller.lang)?;
-    app.save_deadline_policy(&caller.principal, input.rules, input.warning_percent)
-        .await
-        .map(Json)
-        .map_err(|e| ApiError::from(e).in_lang(caller.lang))
+    app.save_deadline_policy(
+        &caller.principal,
+        input.rules,
+        input.warning_percent,
+        input.pausable,
+    )
+    .await
+    .map(Json)
+    .map_err(|e| ApiError::from(e).in_lang(caller.lang))
 }

@@ -736,7 +736,7 @@ async fn apply(
         }
         Change::SaveDeadlines => {
             let saved = app
-                .save_deadline_policy(principal, rules_of(input)?, None)
+                .save_deadline_policy(principal, rules_of(input)?, None, None)
                 .await
                 .map_err(err)?;
             Ok(Some(format!(

@@ -17,7 +17,7 @@ use hezhi_domain::{Case, CaseId, CommandKind, Event, masked_address};
 use std::sync::Arc;
 
 /// The commands the pages offer forms for, in the order of the loop.
-const OFFERED: [CommandKind; 18] = [
+const OFFERED: [CommandKind; 20] = [
     CommandKind::Accept,
     CommandKind::Decline,
     CommandKind::Triage,
@@ -36,12 +36,15 @@ const OFFERED: [CommandKind; 18] = [
     CommandKind::Supervise,
     CommandKind::Escalate,
     CommandKind::Attach,
+    CommandKind::PauseClock,
+    CommandKind::ResumeClock,
 ];
 
 /// Commands that do not move the case along its loop: their forms start folded, so that the
 /// next step of the loop is the first thing on the page.
-const ASIDE: [CommandKind; 4] = [
+const ASIDE: [CommandKind; 5] = [
     CommandKind::RequestExtension,
+    CommandKind::PauseClock,
     CommandKind::Supervise,
     CommandKind::Escalate,
     CommandKind::Attach,
@@ -152,6 +155,46 @@ fn summary(app: &App, page: &Page, case: &Case, categories: &[Category], body: &
             Msg::ResponseDue,
             &time::format(response, page.lang),
         );
+    }
+    if let Some(pause) = &case.clock_paused {
+        term(
+            page,
+            body,
+            Msg::ClockPaused,
+            &format!(
+                "{} · {} —",
+                page.t(text::pause_reason(pause.reason)),
+                time::format(pause.since, page.lang)
+            ),
+        );
+    }
+    if !case.pauses.is_empty() {
+        body.element("dt", "", page.t(Msg::ClockPauses))
+            .raw("<dd><ul>");
+        for pause in &case.pauses {
+            let until = pause
+                .until
+                .map(|at| time::format(at, page.lang))
+                .unwrap_or_default();
+            body.element(
+                "li",
+                "",
+                &format!(
+                    "{} · {} — {until}",
+                    page.t(text::pause_reason(pause.reason)),
+                    time::format(pause.since, page.lang)
+                ),
+            );
+        }
+        body.raw("</ul></dd>");
+    }
+    for (due, label) in [
+        (case.verify_due_at, Msg::VerifyDue),
+        (case.follow_up_due_at, Msg::FollowUpDue),
+    ] {
+        if let Some(due) = due {
+            term(page, body, label, &time::format(due, page.lang));
+        }
     }
     if let Some(version) = case.policy_version {
         term(page, body, Msg::PolicyVersion, &version.to_string());
@@ -371,6 +414,8 @@ pub fn available(session: &Session, case: &Case) -> Vec<CommandKind> {
             CommandKind::ApproveExtension | CommandKind::RefuseExtension => {
                 case.pending_extension.is_some()
             }
+            CommandKind::PauseClock => case.clock_paused.is_none(),
+            CommandKind::ResumeClock => case.clock_paused.is_some(),
             _ => true,
         })
         .filter(|kind| {
@@ -546,7 +591,21 @@ async fn fields(app: &App, page: &Page, case: &Case, kind: CommandKind, body: &m
         CommandKind::Return | CommandKind::Rework | CommandKind::Escalate => {
             textarea(page, body, kind, "reason", Msg::Reason, true);
         }
-        CommandKind::ApproveExtension => textarea(page, body, kind, "note", Msg::Note, false),
+        CommandKind::ApproveExtension | CommandKind::ResumeClock => {
+            textarea(page, body, kind, "note", Msg::Note, false);
+        }
+        CommandKind::PauseClock => {
+            select(
+                page,
+                body,
+                kind,
+                "reason",
+                Msg::PauseReasonLabel,
+                &labelled(page, &text::PAUSE_REASONS),
+                Some("awaiting_party"),
+            );
+            textarea(page, body, kind, "note", Msg::Note, true);
+        }
         CommandKind::RefuseExtension | CommandKind::Supervise => {
             textarea(page, body, kind, "note", Msg::Note, true);
         }

@@ -2,6 +2,7 @@
 //! catalogue (`crate::i18n::error_message`) by code; everything else is a [`Msg`].
 
 use crate::i18n::Lang;
+use hezhi_domain::deadline::PauseReason;
 use hezhi_domain::{
     CaseKind, CaseState, Channel, CommandKind, Complexity, Outcome, PartyRole, ReferralChannel,
     RegionLevel, Role, Satisfaction, UnitKind, Urgency,
@@ -190,6 +191,16 @@ catalogue! {
     CommandFollowUp => "回访", "Follow up";
     CommandArchive => "归档销号", "Archive";
     CommandAttach => "上传附件", "Attach a file";
+    CommandPauseClock => "中止计时", "Stop the clock";
+    CommandResumeClock => "恢复计时", "Start the clock again";
+    PauseReasonLabel => "中止原因", "Reason";
+    PauseAwaitingParty => "等待当事人", "Waiting for a party";
+    PauseAppraisal => "鉴定评估", "Appraisal under way";
+    PauseAwaitingAuthority => "等待其他机关", "Waiting for another authority";
+    ClockPaused => "计时中止", "Clock stopped";
+    ClockPauses => "中止计时记录", "Stops of the clock";
+    VerifyDue => "核查期限", "Verify by";
+    FollowUpDue => "回访期限", "Follow up by";
     VerificationPhoto => "现场照片", "Photo of the spot";
     FilesToAttach => "附件（照片或文件）", "Files (photos or documents)";
     FilesHint => "可选 JPEG、PNG、WebP 图片或 PDF 文件，每个不超过 10 MB，一次最多 4 个。", "JPEG, PNG or WebP images or PDF files, up to 10 MB each and 4 at a time.";
@@ -358,6 +369,8 @@ catalogue! {
     EventAttached => "上传附件", "File attached";
     EventDeadlineWarned => "临期提醒", "Deadline near";
     EventOverdue => "已超期", "Overdue";
+    EventClockPaused => "中止计时", "Clock stopped";
+    EventClockResumed => "恢复计时", "Clock started again";
     RoleGridWorker => "网格员", "Grid worker";
     RoleIntakeClerk => "受理员", "Intake clerk";
     RoleDispatcher => "调度员", "Dispatcher";
@@ -448,6 +461,8 @@ pub fn command(kind: CommandKind) -> Msg {
         CommandKind::FollowUp => Msg::CommandFollowUp,
         CommandKind::Archive => Msg::CommandArchive,
         CommandKind::Attach => Msg::CommandAttach,
+        CommandKind::PauseClock => Msg::CommandPauseClock,
+        CommandKind::ResumeClock => Msg::CommandResumeClock,
     }
 }
 
@@ -476,6 +491,8 @@ pub fn event(name: &str) -> Option<Msg> {
         "attached" => Msg::EventAttached,
         "deadline_warned" => Msg::EventDeadlineWarned,
         "overdue" => Msg::EventOverdue,
+        "clock_paused" => Msg::EventClockPaused,
+        "clock_resumed" => Msg::EventClockResumed,
         _ => return None,
     })
 }
@@ -587,6 +604,28 @@ pub const SATISFACTIONS: [(Satisfaction, &str, Msg); 3] = [
         Msg::SatisfactionDissatisfied,
     ),
 ];
+
+pub const PAUSE_REASONS: [(PauseReason, &str, Msg); 3] = [
+    (
+        PauseReason::AwaitingParty,
+        "awaiting_party",
+        Msg::PauseAwaitingParty,
+    ),
+    (PauseReason::Appraisal, "appraisal", Msg::PauseAppraisal),
+    (
+        PauseReason::AwaitingAuthority,
+        "awaiting_authority",
+        Msg::PauseAwaitingAuthority,
+    ),
+];
+
+/// The label of a reason for stopping the clock.
+pub fn pause_reason(reason: PauseReason) -> Msg {
+    PAUSE_REASONS
+        .iter()
+        .find(|(r, _, _)| *r == reason)
+        .map_or(Msg::PauseAwaitingParty, |(_, _, msg)| *msg)
+}
 
 pub const REFERRALS: [(ReferralChannel, &str, Msg); 6] = [
     (

@@ -51,6 +51,8 @@ enum Stage {
     Dispatched,
     /// Dispatched, with the lead unit's request for an extension pending.
     ExtensionPending,
+    /// Dispatched, with the lead unit's clock stopped (waiting for a party).
+    ClockStopped,
     /// Acknowledged, and every supporting part confirmed: ready to resolve.
     InProgress,
     Resolved,
@@ -59,12 +61,13 @@ enum Stage {
 }
 
 impl Stage {
-    const ALL: [Stage; 9] = [
+    const ALL: [Stage; 10] = [
         Stage::Reported,
         Stage::Accepted,
         Stage::Triaged,
         Stage::Dispatched,
         Stage::ExtensionPending,
+        Stage::ClockStopped,
         Stage::InProgress,
         Stage::Resolved,
         Stage::Verified,
@@ -76,7 +79,9 @@ impl Stage {
             Stage::Reported => CaseState::Reported,
             Stage::Accepted => CaseState::Accepted,
             Stage::Triaged => CaseState::Triaged,
-            Stage::Dispatched | Stage::ExtensionPending => CaseState::Dispatched,
+            Stage::Dispatched | Stage::ExtensionPending | Stage::ClockStopped => {
+                CaseState::Dispatched
+            }
             Stage::InProgress => CaseState::InProgress,
             Stage::Resolved => CaseState::Resolved,
             Stage::Verified => CaseState::Verified,
@@ -99,8 +104,10 @@ impl Stage {
             | C::RequestExtension
             | C::Supervise
             | C::Escalate
-            | C::Attach => Stage::Dispatched,
+            | C::Attach
+            | C::PauseClock => Stage::Dispatched,
             C::ApproveExtension | C::RefuseExtension => Stage::ExtensionPending,
+            C::ResumeClock => Stage::ClockStopped,
             C::Resolve => Stage::InProgress,
             C::Verify | C::Rework => Stage::Resolved,
             C::FollowUp => Stage::Verified,
@@ -443,7 +450,11 @@ fn command_body(kind: CommandKind, route: &Route<'_>, now: DateTime<Utc>) -> Val
         | C::ConfirmPart
         | C::ApproveExtension
         | C::Verify
+        | C::ResumeClock
         | C::Archive => json!({}),
+        C::PauseClock => {
+            json!({ "reason": "awaiting_party", "note": "当事人外出，约定返乡后调解" })
+        }
         C::Decline => json!({ "reason": "不属于受理范围", "suggested_channel": "litigation" }),
         C::ResolveAtFirstContact => json!({ "outcome": "settled", "note": "当场调解成功" }),
         C::Triage => crate::fixture::triage_body("dispute", "neighbour", "yellow"),
@@ -502,6 +513,9 @@ async fn prepare(h: &Harness, w: &World, placement: Placement, stage: Stage) -> 
     }
     if stage == Stage::ExtensionPending {
         steps.push((r.lead.1, CommandKind::RequestExtension));
+    }
+    if stage == Stage::ClockStopped {
+        steps.push((r.lead.1, CommandKind::PauseClock));
     }
     if stage >= Stage::InProgress {
         steps.push((r.lead.1, CommandKind::Acknowledge));

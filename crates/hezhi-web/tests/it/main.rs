@@ -11,6 +11,7 @@ mod audit;
 mod bad_input;
 mod browser;
 mod browser_walk;
+mod clock;
 mod commands;
 mod concurrency;
 mod deadline_policy;

@@ -9,7 +9,7 @@ use crate::ui_files::{hidden_in_form, post_form};
 use hezhi_media::sample;
 
 /// Sends the form `form_id` of the case page with `fields` and `files`, as the browser would.
-async fn send(
+pub(crate) async fn send(
     h: &Harness,
     who: &Browser,
     case: &str,
