@@ -12,6 +12,7 @@ pub mod input;
 pub mod overview;
 pub mod password;
 mod random;
+pub mod reminder;
 pub mod resident;
 pub mod service;
 pub mod sign_in;

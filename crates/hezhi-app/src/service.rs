@@ -464,9 +464,14 @@ impl App {
             }
             let next = fold(&case, &events)?;
             let id = case.id;
-            let op = WriteOp::append(case, events, next, None);
+            let op = WriteOp::append(case.clone(), events.clone(), next, None);
             match self.writes.submit(op).await {
-                Ok(_) => changed += 1,
+                Ok(_) => {
+                    changed += 1;
+                    // Only once the events are durable: a reminder never announces what
+                    // did not happen.
+                    self.send_reminders(&case, &events).await;
+                }
                 Err(StoreError::VersionConflict { .. }) => {
                     tracing::debug!(case = %id, "changed while sweeping; next pass");
                 }

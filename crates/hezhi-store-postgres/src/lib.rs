@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod attachment;
+mod contact;
 mod migrate;
 mod policy;
 mod resident;

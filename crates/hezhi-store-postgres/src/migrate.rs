@@ -53,6 +53,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0012_stat_rollups",
         include_str!("../migrations/0012_stat_rollups.sql"),
     ),
+    (
+        "0013_staff_phones",
+        include_str!("../migrations/0013_staff_phones.sql"),
+    ),
 ];
 
 /// First key of the advisory lock that serialises migrations; the second is the schema, so

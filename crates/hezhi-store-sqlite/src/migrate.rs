@@ -53,6 +53,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0012_stat_rollups",
         include_str!("../migrations/0012_stat_rollups.sql"),
     ),
+    (
+        "0013_staff_phones",
+        include_str!("../migrations/0013_staff_phones.sql"),
+    ),
 ];
 
 pub async fn run(pool: &SqlitePool) -> StoreResult<()> {

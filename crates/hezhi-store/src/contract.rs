@@ -3,6 +3,7 @@
 //! A backend's test calls [`run_all`] with a fresh, empty store. Each scenario names itself
 //! in its panic message, so a failure says which rule the backend broke.
 
+mod contacts;
 mod rollups;
 pub mod tamper;
 
@@ -128,6 +129,10 @@ pub const SCENARIOS: &[(&str, Scenario)] = &[
     (
         "attachment_files_are_stored_once_per_digest_with_their_thumbnails",
         |s| Box::pin(attachment_files(s)),
+    ),
+    (
+        "staff_phones_are_set_replaced_removed_and_found_by_role_and_exact_scope",
+        |s| Box::pin(contacts::staff_phones(s)),
     ),
     (
         "indicator_rollups_after_a_random_workload_equal_a_scan_and_a_rebuild_from_the_event_log",

@@ -2,10 +2,11 @@
 //! encrypted with the personal-data keys), sessions (by the hash of their id), and the
 //! failure counters that slow down guessing.
 
+use crate::error::StoreError;
 use crate::traits::StoreResult;
 use chrono::{DateTime, Utc};
 use hezhi_crypto::Keyring;
-use hezhi_domain::UserId;
+use hezhi_domain::{Phone, UserId};
 
 /// A user's sign-in credentials. A user without a row has no password and cannot sign in
 /// (API tokens still work).
@@ -107,6 +108,21 @@ pub fn seal_totp_secret(keys: &Keyring, user: UserId, secret: &str) -> StoreResu
 /// Decrypts what [`seal_totp_secret`] stored.
 pub fn open_totp_secret(keys: &Keyring, user: UserId, stored: &str) -> StoreResult<String> {
     Ok(keys.decrypt(stored, &totp_context(user))?)
+}
+
+/// Encrypts a staff member's phone for `staff_phones`, bound to the user.
+pub fn seal_staff_phone(keys: &Keyring, user: UserId, phone: &Phone) -> StoreResult<String> {
+    Ok(keys.encrypt(phone.as_str(), &staff_phone_context(user))?)
+}
+
+/// Decrypts what [`seal_staff_phone`] stored.
+pub fn open_staff_phone(keys: &Keyring, user: UserId, stored: &str) -> StoreResult<Phone> {
+    let text = keys.decrypt(stored, &staff_phone_context(user))?;
+    Phone::parse(&text).map_err(|e| StoreError::Corrupt(format!("a stored staff phone: {e}")))
+}
+
+fn staff_phone_context(user: UserId) -> String {
+    format!("{user}:staff_phone")
 }
 
 #[cfg(test)]

@@ -18,10 +18,37 @@ use hezhi_domain::deadline::DeadlinePolicy;
 use hezhi_domain::indicators::{RollupChange, Tally};
 use hezhi_domain::{
     AssignmentId, Case, CaseId, CaseKind, CategoryCode, ContentDigest, Event, Phone, Position,
-    RegionCode, TokenId, TrackingCode, UnitId, UserId,
+    RegionCode, Role, TokenId, TrackingCode, UnitId, UserId,
 };
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Whom a reminder goes to: the holders of a role for exactly one region or one unit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecipientScope {
+    Region(RegionCode),
+    Unit(UnitId),
+}
+
+/// Staff members' phones, for reminders by SMS (encrypted at rest).
+#[async_trait]
+pub trait ContactStore: Send + Sync {
+    /// Sets the phone reminders go to for `user`, or with `None` removes it.
+    async fn set_staff_phone(
+        &self,
+        user: UserId,
+        phone: Option<&Phone>,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    async fn staff_phone(&self, user: UserId) -> StoreResult<Option<Phone>>;
+    /// The users holding a live assignment of `role` for exactly `scope`, with their phones;
+    /// those without a phone are left out.
+    async fn reminder_recipients(
+        &self,
+        role: Role,
+        scope: &RecipientScope,
+    ) -> StoreResult<Vec<(UserId, Phone)>>;
+}
 
 /// The indicator rollups (see [`hezhi_domain::indicators`]).
 #[async_trait]
@@ -372,6 +399,7 @@ pub trait Store:
     + AttachmentStore
     + PolicyStore
     + StatsStore
+    + ContactStore
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

@@ -131,6 +131,9 @@ enum UserCommand {
     /// Remove a staff member's TOTP authenticator (lost phone): they enrol a new one at the
     /// next sign-in. Ends the user's sessions.
     ResetTotp { name: String },
+    /// Set the mobile number a staff member's deadline reminders are sent to by SMS (stored
+    /// encrypted); without a number, remove it.
+    SetPhone { name: String, phone: Option<String> },
 }
 
 #[derive(Debug, Subcommand)]
@@ -382,6 +385,26 @@ async fn main() -> anyhow::Result<()> {
                 }
             );
             Ok(())
+        }
+        CommandLine::User(UserCommand::SetPhone { name, phone }) => {
+            let app = App::new(backend::open(&config).await?, Arc::new(SystemClock));
+            let result = async {
+                let user = app
+                    .store()
+                    .user_by_name(&name)
+                    .await?
+                    .ok_or_else(|| anyhow::anyhow!("no user named {name}"))?;
+                app.operator_set_staff_phone(user.id, phone.as_deref())
+                    .await?;
+                match &phone {
+                    Some(_) => println!("reminders for {name} go to the phone given"),
+                    None => println!("{name} has no phone for reminders now"),
+                }
+                anyhow::Ok(())
+            }
+            .await;
+            app.shutdown().await;
+            result
         }
         CommandLine::User(UserCommand::ResetTotp { name }) => {
             let app = App::new(backend::open(&config).await?, Arc::new(SystemClock));

@@ -176,6 +176,17 @@ async fn users(app: &App, page: &Page, principal: &Principal, csrf: &str, body: 
             .raw(r#"<button type="submit" class="secondary">"#)
             .text(page.t(Msg::AdminTemporaryPassword))
             .raw("</button></form>");
+            // The phone reminders go to (never shown back: it is stored encrypted).
+            body.raw(&format!(
+                r#" <form method="post" action="/admin/users/{}/phone" class="inline"><label>"#,
+                user.id
+            ))
+            .text(page.t(Msg::AdminReminderPhone))
+            .raw(r#" <input name="phone" type="tel" inputmode="numeric" maxlength="20" autocomplete="off"></label>"#)
+            .raw(csrf)
+            .raw(r#"<button type="submit" class="secondary">"#)
+            .text(page.t(Msg::AdminSave))
+            .raw("</button></form>");
         }
         body.raw("</td></tr>");
     }
@@ -636,6 +647,7 @@ fn rules_of(input: &FormInput) -> Result<Vec<DeadlineRule>, ApiError> {
 enum Change {
     CreateUser,
     TemporaryPassword(UserId),
+    SetPhone(UserId),
     Grant,
     Revoke,
     CreateUnit,
@@ -677,6 +689,20 @@ async fn apply(
                 page.t(Msg::AdminPasswordShownOnce),
                 user.name
             )))
+        }
+        Change::SetPhone(user) => {
+            let phone = optional("phone");
+            app.set_staff_phone(principal, user, phone)
+                .await
+                .map_err(err)?;
+            Ok(Some(
+                page.t(if phone.is_some() {
+                    Msg::AdminReminderPhoneSet
+                } else {
+                    Msg::AdminReminderPhoneCleared
+                })
+                .to_owned(),
+            ))
         }
         Change::Grant => {
             let user = UserId::parse(field("user")).ok_or_else(|| invalid("user"))?;
@@ -812,6 +838,22 @@ pub async fn temporary_password(
         );
     };
     handle(&app, &page, caller, input, Change::TemporaryPassword(user)).await
+}
+
+pub async fn set_phone(
+    State(app): State<Arc<App>>,
+    page: Page,
+    caller: Result<FormCaller, ApiError>,
+    user: Result<Path<String>, PathRejection>,
+    input: Result<FormInput, ApiError>,
+) -> Response {
+    let Some(user) = user.ok().and_then(|Path(u)| UserId::parse(&u)) else {
+        return refused(
+            &page,
+            &ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such user"),
+        );
+    };
+    handle(&app, &page, caller, input, Change::SetPhone(user)).await
 }
 
 pub async fn grant(

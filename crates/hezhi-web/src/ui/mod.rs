@@ -84,6 +84,7 @@ pub fn routes() -> Router<Arc<App>> {
             "/admin/users/{id}/password",
             post(admin::temporary_password),
         )
+        .route("/admin/users/{id}/phone", post(admin::set_phone))
         .route("/admin/roles", post(admin::grant))
         .route("/admin/roles/revoke", post(admin::revoke))
         .route("/admin/units", post(admin::create_unit))

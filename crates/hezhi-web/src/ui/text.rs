@@ -254,6 +254,9 @@ catalogue! {
     AdminRole => "角色", "Role";
     AdminRevoke => "撤销", "Revoke";
     AdminTemporaryPassword => "设置临时密码", "Set a temporary password";
+    AdminReminderPhone => "提醒手机号", "Reminder phone";
+    AdminReminderPhoneSet => "已保存提醒手机号，到期提醒将同时以短信发送", "Reminder phone saved: deadline reminders also go by SMS";
+    AdminReminderPhoneCleared => "已删除提醒手机号，到期提醒仅在系统内显示", "Reminder phone removed: reminders show in the app only";
     AdminNewUser => "新建用户", "New user";
     AdminCreate => "创建", "Create";
     AdminGrant => "授予角色", "Grant a role";

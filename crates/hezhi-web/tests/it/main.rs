@@ -26,6 +26,7 @@ mod listing;
 mod openapi;
 mod personal_data;
 mod reference;
+mod reminders_sms;
 mod residents;
 mod sign_in;
 mod stats;

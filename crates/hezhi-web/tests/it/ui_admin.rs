@@ -13,7 +13,7 @@ use crate::ui::{
 use crate::ui_files::post_form;
 use hezhi_domain::Role;
 
-async fn post(
+pub(crate) async fn post(
     h: &Harness,
     who: &Browser,
     path: &str,
