@@ -2,7 +2,9 @@
 //! leaders and dispatchers, over their own region. A period of China dates (the last 30 days
 //! unless chosen); counts by state, urgency, category and the region's children, each child a
 //! link one level down; a map of the grids (or tiles of the children where no grid is drawn)
-//! coloured by the cases open now; the daily trend; and the overdue cases, most urgent first.
+//! coloured by the cases open now; the daily trend; the overdue cases, most urgent first; and
+//! the indicators of the period from the rollups (`App::indicators`), with links to the
+//! exports.
 
 use super::case_list::{deadline, urgency_class};
 use super::html::Html;
@@ -16,7 +18,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{Days, NaiveDate, TimeZone};
 use hezhi_app::overview::{Counts, Overview};
-use hezhi_app::{App, Session};
+use hezhi_app::{App, AppError, Indicators, Period, Session};
 use hezhi_domain::access::Action;
 use hezhi_domain::{CaseState, RegionCode};
 use serde::Deserialize;
@@ -103,10 +105,15 @@ pub async fn show(
             .overview(&session.principal, &region, start(from)?, start(end_day)?)
             .await
             .map_err(ApiError::from)?;
-        Ok::<_, ApiError>((overview, from, to))
+        let period = Period::new(from, to).map_err(|e| ApiError::from(AppError::from(e)))?;
+        let indicators = app
+            .indicators(&session.principal, &region, period)
+            .await
+            .map_err(ApiError::from)?;
+        Ok::<_, ApiError>((overview, indicators, from, to))
     }
     .await;
-    let (overview, from, to) = match outcome {
+    let (overview, indicators, from, to) = match outcome {
         Ok(found) => found,
         Err(error) => {
             body.raw(&page.error_block(&page.error_text(&error)));
@@ -145,7 +152,8 @@ pub async fn show(
         &mut body,
     );
     let categories = app.categories().await.unwrap_or_default();
-    totals(&page, &overview, &mut body);
+    totals(&page, &overview, &indicators, &mut body);
+    indicator_section(&page, &indicators, &mut body);
     map(&page, &overview, &mut body);
     trend(&page, &overview, from, to, &mut body);
     breakdowns(
@@ -183,14 +191,11 @@ fn sum(counts: &Counts) -> u64 {
     counts.iter().map(|(_, n)| n).sum()
 }
 
-fn totals(page: &Page, overview: &Overview, body: &mut Html) {
-    let reported = sum(&overview.by_state);
-    let closed: u64 = overview
-        .by_state
-        .iter()
-        .filter(|(state, _)| CaseState::parse(state).is_some_and(|s| !s.is_open()))
-        .map(|(_, n)| n)
-        .sum();
+/// The headline figures: reported and closed in the period from the indicators (the same
+/// numbers `hezhi stats` and the exports give), open and overdue now from the cases.
+fn totals(page: &Page, overview: &Overview, indicators: &Indicators, body: &mut Html) {
+    let reported = indicators.counts.reported;
+    let closed = indicators.counts.closed;
     let open_now = sum(&overview.open_by_child);
     body.raw(r#"<dl class="totals">"#);
     for (label, value) in [
@@ -205,6 +210,80 @@ fn totals(page: &Page, overview: &Overview, body: &mut Html) {
             .raw("</div>");
     }
     body.raw("</dl>");
+}
+
+/// The indicators of the region and period (考核指标): each rate with its numerator and
+/// denominator, the counts, and links to the exports of the same region and period.
+fn indicator_section(page: &Page, indicators: &Indicators, body: &mut Html) {
+    let counts = &indicators.counts;
+    body.raw(r#"<section aria-labelledby="indicators"><h2 id="indicators">"#)
+        .text(page.t(Msg::IndicatorsTitle))
+        .raw("</h2>")
+        .element("p", r#"class="hint""#, page.t(Msg::IndicatorsNote))
+        .raw(r#"<table class="counts"><thead><tr><th scope="col">"#)
+        .text(page.t(Msg::IndicatorFigure))
+        .raw(r#"</th><th scope="col">"#)
+        .text(page.t(Msg::IndicatorValue))
+        .raw(r#"</th><th scope="col">"#)
+        .text(page.t(Msg::IndicatorBasis))
+        .raw("</th></tr></thead><tbody>");
+    for rate in &indicators.rates {
+        let shown = rate
+            .percent
+            .map_or_else(|| "—".to_owned(), |p| format!("{p:.2}%"));
+        body.raw("<tr><td>")
+            .text(page.t(text::rate(rate.key)))
+            .raw("</td><td>")
+            .text(&shown)
+            .raw("</td><td>")
+            .text(&format!("{} / {}", rate.numerator, rate.denominator))
+            .raw("</td></tr>");
+    }
+    for (label, value) in [
+        (Msg::CountReported, counts.reported),
+        (Msg::CountDispatched, counts.dispatched),
+        (Msg::CountClosed, counts.closed),
+        (Msg::CountDue, counts.due_for_closure),
+        (Msg::CountScreened, counts.screened),
+        (Msg::CountPrevented, counts.prevented),
+        (Msg::CountMediations, counts.mediations),
+        (Msg::CountSettled, counts.mediations_settled),
+        (Msg::CountFollowedUp, counts.followed_up),
+        (Msg::CountAmount, counts.amount_yuan),
+        (Msg::CountPeople, counts.people),
+    ] {
+        body.raw("<tr><td>")
+            .text(page.t(label))
+            .raw("</td><td>")
+            .text(&value.to_string())
+            .raw("</td><td></td></tr>");
+    }
+    body.raw("</tbody></table><p>");
+    let query = format!(
+        "region={}&amp;from={}&amp;to={}",
+        url_encode(indicators.region.code.as_str()),
+        indicators.period.from,
+        indicators.period.to
+    );
+    for (i, (kind, format, label)) in [
+        ("ledger", "xlsx", Msg::ExportLedger),
+        ("ledger", "csv", Msg::ExportLedgerCsv),
+        ("report", "html", Msg::ExportReport),
+        ("report", "xlsx", Msg::ExportReportXlsx),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        if i > 0 {
+            body.raw(" · ");
+        }
+        body.raw(&format!(
+            r#"<a href="/api/v1/exports/{kind}?{query}&amp;format={format}">"#
+        ))
+        .text(page.t(label))
+        .raw("</a>");
+    }
+    body.raw("</p></section>");
 }
 
 fn map(page: &Page, overview: &Overview, body: &mut Html) {

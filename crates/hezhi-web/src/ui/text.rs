@@ -302,6 +302,33 @@ catalogue! {
     PeriodTo => "截止日期", "To";
     Show => "查看", "Show";
     TotalReported => "期间受理", "Reported in the period";
+    IndicatorsTitle => "考核指标", "Indicators";
+    IndicatorsNote => "按事件发生之日统计：受理按登记日、办结按办结日、应结按办理期限所在日。", "Counted on the day each thing happened: reports on the report's day, closures on the closing day, cases due on their deadline's day.";
+    IndicatorFigure => "指标", "Indicator";
+    IndicatorValue => "数值", "Value";
+    IndicatorBasis => "计算依据", "Basis";
+    ExportLedger => "导出台账（Excel）", "Export the ledger (Excel)";
+    ExportLedgerCsv => "导出台账（CSV）", "Export the ledger (CSV)";
+    ExportReport => "月度统计报表（打印）", "Monthly report (print)";
+    ExportReportXlsx => "月度统计报表（Excel）", "Monthly report (Excel)";
+    RateClosure => "结案率", "Closure rate";
+    RateOnTime => "按期结案率", "On-time closure rate";
+    RateMediationSuccess => "调解成功率", "Mediation success rate";
+    RateFirstContact => "首问办结率", "First-contact resolution rate";
+    RateRework => "返工率", "Rework rate";
+    RateSatisfaction => "满意率", "Satisfaction rate";
+    RateLocal => "就地化解率", "Local resolution rate";
+    CountReported => "受理", "Reported";
+    CountDispatched => "派遣", "Dispatched";
+    CountClosed => "办结", "Closed";
+    CountDue => "应结", "Due for closure";
+    CountScreened => "排查", "Found by screening";
+    CountPrevented => "预防", "Risks closed before a dispute";
+    CountMediations => "调解", "Mediations";
+    CountSettled => "调解成功", "Settled";
+    CountFollowedUp => "回访", "Followed up";
+    CountAmount => "涉及金额（元）", "Amount involved (yuan)";
+    CountPeople => "涉及人数", "People involved";
     TotalClosed => "其中已办结", "Of which closed";
     TotalOpenNow => "当前未办结", "Open now";
     TotalOverdue => "当前已超期", "Overdue now";
@@ -607,6 +634,19 @@ pub const SATISFACTIONS: [(Satisfaction, &str, Msg); 3] = [
         Msg::SatisfactionDissatisfied,
     ),
 ];
+
+/// The label of a rate by its key (`Tally::rates`).
+pub fn rate(key: &str) -> Msg {
+    match key {
+        "closure_rate" => Msg::RateClosure,
+        "on_time_rate" => Msg::RateOnTime,
+        "mediation_success_rate" => Msg::RateMediationSuccess,
+        "first_contact_rate" => Msg::RateFirstContact,
+        "rework_rate" => Msg::RateRework,
+        "satisfaction_rate" => Msg::RateSatisfaction,
+        _ => Msg::RateLocal,
+    }
+}
 
 pub const PAUSE_REASONS: [(PauseReason, &str, Msg); 3] = [
     (

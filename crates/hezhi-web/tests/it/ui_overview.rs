@@ -76,6 +76,35 @@ async fn a_leader_sees_his_towns_figures_map_trend_and_overdue_cases(h: Harness)
     );
     // The overdue list names the case.
     assert!(html.contains("楼上卫生间漏水"), "{html}");
+    // The indicators of the same period, from the rollups: the first case was due in the
+    // period and is not closed, so the closure rate is 0 of 1; nothing was followed up.
+    assert!(
+        html.contains("<h2 id=\"indicators\">考核指标</h2>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<tr><td>结案率</td><td>0.00%</td><td>0 / 1</td></tr>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<tr><td>满意率</td><td>—</td><td>0 / 0</td></tr>"),
+        "{html}"
+    );
+    assert!(html.contains("<tr><td>受理</td><td>4</td>"), "{html}");
+    // The ledger of the same region and period, exported from the page with the session.
+    let href = html
+        .split("href=\"")
+        .map(|rest| rest.split('"').next().unwrap_or_default())
+        .find(|href| href.starts_with("/api/v1/exports/ledger") && href.ends_with("xlsx"))
+        .unwrap_or_else(|| panic!("no ledger link in {html}"))
+        .replace("&amp;", "&");
+    let ledger = h
+        .get(href)
+        .cookie(&browser.session)
+        .send()
+        .await
+        .expect_status(200);
+    assert!(ledger.bytes.starts_with(b"PK"), "a workbook");
 
     // One level down; a chosen period that holds only the first day.
     let village = page(&h, &browser, &format!("/overview?region={VILLAGE}"))
