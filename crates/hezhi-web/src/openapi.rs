@@ -330,7 +330,9 @@ pub fn document() -> Value {
                         "type": "object", "additionalProperties": false, "required": ["rules"],
                         "properties": { "rules": { "type": "array", "items": { "$ref": "#/components/schemas/DeadlineRule" } },
                             "warning_percent": { "type": "integer", "minimum": 1, "maximum": 99,
-                                "description": "When this share of the time to a deadline has passed, a warning is raised; unchanged when left out" } } } } } },
+                                "description": "When this share of the time to a deadline has passed, a warning is raised; unchanged when left out" },
+                            "pausable": { "type": "array", "items": enum_schema(&["awaiting_party", "appraisal", "awaiting_authority"]),
+                                "description": "The reasons a handling clock may be stopped for; unchanged when left out" } } } } } },
                     "responses": {
                         "200": { "description": "Saved as the next version", "content": { "application/json": {
                             "schema": { "$ref": "#/components/schemas/DeadlinePolicy" } } } },
@@ -786,6 +788,8 @@ pub fn document() -> Value {
                 "DeadlinePolicy": { "type": "object", "properties": {
                     "version": { "type": "integer" },
                     "warning_percent": { "type": "integer" },
+                    "pausable": { "type": "array", "items": enum_schema(&["awaiting_party", "appraisal", "awaiting_authority"]),
+                        "description": "The reasons a case's handling clock may be stopped for (pause_clock)" },
                     "rules": { "type": "array", "items": { "$ref": "#/components/schemas/DeadlineRule" } } } },
                 "AttachmentFile": { "type": "object", "properties": {
                     "digest": { "type": "string", "pattern": "^[0-9a-f]{64}$" },

@@ -570,6 +570,28 @@ async fn deadlines(app: &App, page: &Page, csrf: &str, body: &mut Html) {
     }
     // One empty row to add a rule.
     rule_row(page, body, policy.rules.len(), None);
+    // The warning share and the reasons a clock may stop for.
+    body.raw(r#"<p><label for="warning_percent">"#)
+        .text(page.t(Msg::DeadlineWarningPercent))
+        .raw(&format!(
+            r#"</label> <input id="warning_percent" name="warning_percent" type="number" min="1" max="99" required value="{}"> %</p><fieldset><legend>"#,
+            policy.warning_percent
+        ))
+        .text(page.t(Msg::DeadlinePausable))
+        .raw("</legend>");
+    for (reason, value, label) in text::PAUSE_REASONS {
+        let checked = if policy.pausable.contains(&reason) {
+            " checked"
+        } else {
+            ""
+        };
+        body.raw(&format!(
+            r#"<p class="check"><input type="checkbox" id="pausable-{value}" name="pausable_{value}"{checked}> <label class="check" for="pausable-{value}">"#
+        ))
+        .text(page.t(label))
+        .raw("</label></p>");
+    }
+    body.raw("</fieldset>");
     body.raw(r#"<button type="submit">"#)
         .text(page.t(Msg::DeadlineSave))
         .raw("</button></form></section>");
@@ -761,8 +783,16 @@ async fn apply(
             )))
         }
         Change::SaveDeadlines => {
+            let warning_percent = optional("warning_percent")
+                .map(|v| v.parse::<u8>().map_err(|_| invalid("warning_percent")))
+                .transpose()?;
+            let pausable = text::PAUSE_REASONS
+                .iter()
+                .filter(|(_, value, _)| field(&format!("pausable_{value}")) == "on")
+                .map(|(reason, _, _)| *reason)
+                .collect();
             let saved = app
-                .save_deadline_policy(principal, rules_of(input)?, None, None)
+                .save_deadline_policy(principal, rules_of(input)?, warning_percent, Some(pausable))
                 .await
                 .map_err(err)?;
             Ok(Some(format!(

@@ -255,6 +255,8 @@ catalogue! {
     AdminRevoke => "撤销", "Revoke";
     AdminTemporaryPassword => "设置临时密码", "Set a temporary password";
     AdminReminderPhone => "提醒手机号", "Reminder phone";
+    DeadlineWarningPercent => "临期提醒：时限过去", "Warn when this share of the time has passed:";
+    DeadlinePausable => "允许中止计时的原因", "Reasons the clock may stop for";
     AdminReminderPhoneSet => "已保存提醒手机号，到期提醒将同时以短信发送", "Reminder phone saved: deadline reminders also go by SMS";
     AdminReminderPhoneCleared => "已删除提醒手机号，到期提醒仅在系统内显示", "Reminder phone removed: reminders show in the app only";
     AdminNewUser => "新建用户", "New user";

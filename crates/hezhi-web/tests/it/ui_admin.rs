@@ -349,6 +349,25 @@ async fn a_system_administrator_edits_the_deadline_table(h: Harness) {
         "six rules and an empty row"
     );
     assert!(html.contains(r#"<label for="rule1-response-value">响应时限</label>"#));
+    // The warning share and the reasons a clock may stop for, as shipped.
+    assert!(
+        html.contains(
+            r#"name="warning_percent" type="number" min="1" max="99" required value="75""#
+        ),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"name="pausable_awaiting_party" checked"#),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"name="pausable_appraisal" checked"#),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"name="pausable_awaiting_authority">"#),
+        "{html}"
+    );
 
     let mut fields = deadline_fields(&DeadlinePolicy::defaults().rules);
     let set = |fields: &mut Vec<(String, String)>, name: &str, value: &str| {
@@ -371,7 +390,12 @@ async fn a_system_administrator_edits_the_deadline_table(h: Harness) {
     }
     set(&mut fields, "rule6_handling_unit", "days");
     let csrf = csrf_field(&html);
-    let mut body: Vec<(&str, &str)> = vec![("csrf_token", csrf.as_str())];
+    let mut body: Vec<(&str, &str)> = vec![
+        ("csrf_token", csrf.as_str()),
+        // Warn at 80%; clocks stop only for an appraisal.
+        ("warning_percent", "80"),
+        ("pausable_appraisal", "on"),
+    ];
     body.extend(fields.iter().map(|(n, v)| (n.as_str(), v.as_str())));
 
     // A span without its number is refused, and nothing is saved.
@@ -405,6 +429,11 @@ async fn a_system_administrator_edits_the_deadline_table(h: Harness) {
     );
     let policy = h.app.deadline_policy().await.expect("policy");
     assert_eq!(policy.version, 2);
+    assert_eq!(policy.warning_percent, 80);
+    assert_eq!(
+        policy.pausable,
+        vec![hezhi_domain::deadline::PauseReason::Appraisal]
+    );
     assert_eq!(policy.rules.len(), 6);
     assert_eq!(policy.rules[1].handling, Span::Hours(12));
     assert!(
