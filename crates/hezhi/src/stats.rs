@@ -17,23 +17,33 @@ pub struct StatsArgs {
     #[command(subcommand)]
     command: Option<StatsCommand>,
     #[command(flatten)]
-    question: Option<Question>,
-}
-
-#[derive(Debug, clap::Args)]
-pub struct Question {
-    /// The region whose subtree is counted (a division code).
-    #[arg(long)]
-    region: String,
-    /// The first China day counted, YYYY-MM-DD.
-    #[arg(long)]
-    from: String,
-    /// The last China day counted, YYYY-MM-DD.
-    #[arg(long)]
-    to: String,
+    scope: Option<RegionPeriod>,
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
+}
+
+/// A region subtree and a period of China days, both ends included.
+#[derive(Debug, clap::Args)]
+pub struct RegionPeriod {
+    /// The region whose subtree is counted (a division code).
+    #[arg(long)]
+    region: String,
+    /// The first China day, YYYY-MM-DD.
+    #[arg(long)]
+    from: String,
+    /// The last China day, YYYY-MM-DD.
+    #[arg(long)]
+    to: String,
+}
+
+impl RegionPeriod {
+    fn parse(&self) -> anyhow::Result<(RegionCode, Period)> {
+        Ok((
+            RegionCode::parse(&self.region)?,
+            Period::parse(&self.from, &self.to)?,
+        ))
+    }
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -47,15 +57,8 @@ enum StatsCommand {
 pub struct ExportArgs {
     /// `ledger` (矛盾纠纷排查化解台账) or `report` (月度统计报表).
     kind: String,
-    /// The region whose subtree is exported (a division code).
-    #[arg(long)]
-    region: String,
-    /// The first China day, YYYY-MM-DD.
-    #[arg(long)]
-    from: String,
-    /// The last China day, YYYY-MM-DD.
-    #[arg(long)]
-    to: String,
+    #[command(flatten)]
+    scope: RegionPeriod,
     /// xlsx, csv (UTF-8 with a BOM) or html (print-ready A4).
     #[arg(long, default_value = "xlsx")]
     format: String,
@@ -84,7 +87,7 @@ fn spinner(message: &str) -> ProgressBar {
 }
 
 pub async fn stats(app: &App, args: StatsArgs) -> anyhow::Result<()> {
-    match (args.command, args.question) {
+    match (args.command, args.scope) {
         (Some(StatsCommand::Rebuild), _) => {
             let started = Instant::now();
             let bar = spinner("cases replayed");
@@ -98,11 +101,10 @@ pub async fn stats(app: &App, args: StatsArgs) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        (None, Some(question)) => {
-            let region = RegionCode::parse(&question.region)?;
-            let period = Period::parse(&question.from, &question.to)?;
+        (None, Some(scope)) => {
+            let (region, period) = scope.parse()?;
             let indicators = app.operator_indicators(&region, period).await?;
-            if question.json {
+            if args.json {
                 println!("{}", serde_json::to_string_pretty(&indicators)?);
             } else {
                 print!("{}", table(&indicators));
@@ -174,7 +176,6 @@ fn table(indicators: &hezhi_app::Indicators) -> String {
             );
         }
     }
-    let _ = Tally::FIELDS;
     out
 }
 
@@ -183,10 +184,11 @@ pub async fn export(app: &App, args: ExportArgs) -> anyhow::Result<()> {
         serde_json::from_value(serde_json::Value::String(text.to_owned()))
             .with_context(|| format!("`{text}` is not a case kind"))
     };
+    let (region, period) = args.scope.parse()?;
     let request = ExportRequest {
         kind: ExportKind::parse(&args.kind)?,
-        region: RegionCode::parse(&args.region)?,
-        period: Period::parse(&args.from, &args.to)?,
+        region,
+        period,
         format: ExportFormat::parse(&args.format)?,
         case_kind: args.case_kind.as_deref().map(parse_kind).transpose()?,
         category: args

@@ -861,13 +861,7 @@ pub async fn temporary_password(
     user: Result<Path<String>, PathRejection>,
     input: Result<FormInput, ApiError>,
 ) -> Response {
-    let Some(user) = user.ok().and_then(|Path(u)| UserId::parse(&u)) else {
-        return refused(
-            &page,
-            &ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such user"),
-        );
-    };
-    handle(&app, &page, caller, input, Change::TemporaryPassword(user)).await
+    for_user(&app, &page, caller, user, input, Change::TemporaryPassword).await
 }
 
 pub async fn set_phone(
@@ -877,13 +871,25 @@ pub async fn set_phone(
     user: Result<Path<String>, PathRejection>,
     input: Result<FormInput, ApiError>,
 ) -> Response {
+    for_user(&app, &page, caller, user, input, Change::SetPhone).await
+}
+
+/// A form about the user named in the path (`/admin/users/{id}/…`).
+async fn for_user(
+    app: &App,
+    page: &Page,
+    caller: Result<FormCaller, ApiError>,
+    user: Result<Path<String>, PathRejection>,
+    input: Result<FormInput, ApiError>,
+    change: fn(UserId) -> Change,
+) -> Response {
     let Some(user) = user.ok().and_then(|Path(u)| UserId::parse(&u)) else {
         return refused(
-            &page,
+            page,
             &ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such user"),
         );
     };
-    handle(&app, &page, caller, input, Change::SetPhone(user)).await
+    handle(app, page, caller, input, change(user)).await
 }
 
 pub async fn grant(

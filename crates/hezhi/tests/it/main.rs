@@ -3,3 +3,4 @@
 mod audit;
 mod cli;
 mod docs;
+mod stats;
