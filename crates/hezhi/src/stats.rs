@@ -4,7 +4,6 @@
 use anyhow::Context;
 use hezhi_app::export::{ExportFormat, ExportKind, ExportRequest};
 use hezhi_app::{App, Period};
-use hezhi_domain::indicators::Tally;
 use hezhi_domain::{CaseKind, CaseState, CategoryCode, RegionCode};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::fmt::Write as _;
@@ -117,7 +116,7 @@ pub async fn stats(app: &App, args: StatsArgs) -> anyhow::Result<()> {
     }
 }
 
-/// The labels of the counts, in the order of [`Tally::FIELDS`].
+/// The labels of the counts, in the order of [`hezhi_domain::indicators::Tally::FIELDS`].
 pub const COUNT_LABELS: [&str; hezhi_domain::indicators::TALLY_FIELDS] = [
     "受理 reported",
     "派遣 dispatched",
