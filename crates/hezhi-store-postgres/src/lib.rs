@@ -961,6 +961,9 @@ impl CaseReader for PostgresStore {
         if let Some(now) = filter.overdue_at {
             query.push(" AND due_at < ").push_bind(ms(now));
         }
+        if let Some(before) = filter.due_before {
+            query.push(" AND due_at < ").push_bind(ms(before));
+        }
         if filter.open_only || filter.overdue_at.is_some() {
             query
                 .push(" AND state IN (")

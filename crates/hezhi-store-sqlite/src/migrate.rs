@@ -57,6 +57,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0013_staff_phones",
         include_str!("../migrations/0013_staff_phones.sql"),
     ),
+    (
+        "0014_current_deadline",
+        include_str!("../migrations/0014_current_deadline.sql"),
+    ),
 ];
 
 pub async fn run(pool: &SqlitePool) -> StoreResult<()> {

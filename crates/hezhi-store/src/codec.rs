@@ -241,7 +241,9 @@ impl CaseColumns {
             region: case.data.region.to_string(),
             urgency: case.urgency.as_ref().map(enum_name),
             reported_by: case.reported_by.as_uuid(),
-            due_at: case.due_at,
+            // The deadline the case runs against now (handling, verification or follow-up;
+            // none while its clock is stopped): what lists order and filter by.
+            due_at: case.deadline().map(|(_, due)| due),
             attention: crate::Attention::of(case).map(crate::Attention::as_str),
             next_sweep_at: hezhi_domain::sweep::next_sweep_at(case),
             version: i64::from(case.version),

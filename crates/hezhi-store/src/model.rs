@@ -136,6 +136,9 @@ pub struct CaseFilter {
     pub unit: Option<UnitId>,
     /// Only cases still open and past their due time at this instant.
     pub overdue_at: Option<DateTime<Utc>>,
+    /// Only cases whose current deadline — of handling, verification or follow-up, none while
+    /// the clock is stopped — falls before this instant, whatever their state.
+    pub due_before: Option<DateTime<Utc>>,
     /// Only open cases: those whose handling is not done yet (reported to in progress).
     pub open_only: bool,
     /// The reader's scopes: only cases inside at least one of them. `None` means no scope

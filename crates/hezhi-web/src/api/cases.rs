@@ -223,6 +223,7 @@ impl ListQuery {
                 .map(|u| UnitId::parse(u).ok_or_else(|| invalid("unit", u)))
                 .transpose()?,
             overdue_at: self.overdue.unwrap_or(false).then_some(now),
+            due_before: None,
             open_only: self.open.unwrap_or(false),
             scopes: None,
             attention: self

@@ -1,5 +1,6 @@
-//! `GET /reminders`: 到期提醒 — the open cases in the user's scope that are past their
-//! deadline or due within a day, the most urgent first. The deadline sweeper puts its
+//! `GET /reminders`: 到期提醒 — the cases in the user's scope whose current deadline (of
+//! handling, verification or follow-up; none while the clock is stopped) has passed or comes
+//! within a day, the most urgent first. The deadline sweeper puts its
 //! warnings and overdue notices on each case's timeline; this list is where people meet them.
 
 use super::Page;
@@ -26,8 +27,7 @@ pub async fn list(State(app): State<Arc<App>>, page: Page) -> Response {
     };
     let now = app.now();
     let filter = CaseFilter {
-        overdue_at: Some(now + AHEAD),
-        open_only: true,
+        due_before: Some(now + AHEAD),
         order: CaseOrder::Queue,
         ..CaseFilter::default()
     };

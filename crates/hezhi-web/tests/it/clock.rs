@@ -111,6 +111,82 @@ async fn a_unit_stops_the_clock_while_waiting_for_a_party(h: Harness) {
     );
 }
 
+/// Whether the dispatcher's reminder list (signed in afresh: days pass between looks) names
+/// the fixture's case.
+async fn reminded(h: &Harness) -> bool {
+    let dispatcher = sign_in(h, &h.fx.dispatcher).await;
+    page(h, &dispatcher, "/reminders")
+        .await
+        .expect_status(200)
+        .text()
+        .contains("楼上卫生间漏水")
+}
+
+async fn reminders_follow_the_deadline_the_case_runs_against(h: Harness) {
+    let fx = &h.fx;
+    let mut case = h.dispatched_case(&leak_case()).await;
+    h.step(&fx.committee_handler, &mut case, "acknowledge", json!({}))
+        .await;
+    assert!(!reminded(&h).await, "a week to go");
+    h.step(
+        &fx.committee_handler,
+        &mut case,
+        "pause_clock",
+        json!({ "reason": "appraisal", "note": "房屋漏水原因待鉴定" }),
+    )
+    .await;
+    // Past the deadline with the clock stopped: no reminder, and nothing for the sweeper.
+    h.clock.advance(chrono::Duration::days(8));
+    assert!(!reminded(&h).await, "the clock stands still");
+    assert_eq!(h.app.sweep_deadlines(100).await.expect("sweep"), 0);
+    h.step(&fx.committee_handler, &mut case, "resume_clock", json!({}))
+        .await;
+    assert!(!reminded(&h).await, "the deadline moved by eight days");
+    h.clock.advance(chrono::Duration::hours(6 * 24 + 12));
+    assert!(reminded(&h).await, "due within a day");
+
+    // Resolved: the verification deadline is what counts now.
+    h.step(&fx.department_handler, &mut case, "confirm_part", json!({}))
+        .await;
+    h.step(
+        &fx.committee_handler,
+        &mut case,
+        "resolve",
+        json!({ "outcome": "settled", "note": "鉴定后双方达成协议" }),
+    )
+    .await;
+    let shown = h.show(&fx.dispatcher, &case).await;
+    let verify_due = time(&shown["verify_due_at"]);
+    h.clock
+        .advance(verify_due - h.now() + chrono::Duration::hours(1));
+    assert!(reminded(&h).await, "verification overdue");
+    assert_eq!(h.app.sweep_deadlines(100).await.expect("sweep"), 1);
+    let events = h
+        .get(format!("/api/v1/cases/{}/events", case.id))
+        .by(&fx.dispatcher)
+        .send()
+        .await
+        .expect_status(200)
+        .json;
+    let types: Vec<&str> = events["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|e| e["type"].as_str())
+        .collect();
+    assert!(types.ends_with(&["overdue", "escalated"]), "{types:?}");
+}
+
+#[tokio::test]
+async fn reminders_follow_the_current_deadline_on_sqlite() {
+    on_sqlite(reminders_follow_the_deadline_the_case_runs_against).await;
+}
+
+#[tokio::test]
+async fn reminders_follow_the_current_deadline_on_postgres() {
+    on_postgres(reminders_follow_the_deadline_the_case_runs_against).await;
+}
+
 #[tokio::test]
 async fn stopping_the_clock_on_sqlite() {
     on_sqlite(a_unit_stops_the_clock_while_waiting_for_a_party).await;
