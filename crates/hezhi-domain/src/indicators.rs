@@ -390,6 +390,21 @@ mod tests {
         assert_eq!(tally.mediation_success_rate().show(2), "95.93%");
     }
 
+    /// 宁国市 (Anhui), April 2022: 601 cases dispatched by the 12345 hotline, all closed, 597
+    /// on time: 结案率 100%, 按期结案率 99% as published (99.33%).
+    #[test]
+    fn the_closure_rates_match_ningguo_april_2022() {
+        let tally = Tally {
+            due_for_closure: 601,
+            closed_of_due: 601,
+            closed_on_time: 597,
+            ..Tally::default()
+        };
+        assert_eq!(tally.closure_rate().show(0), "100%");
+        assert_eq!(tally.on_time_rate().show(0), "99%");
+        assert_eq!(tally.on_time_rate().show(2), "99.33%");
+    }
+
     /// 崆峒区 (Pingliang, Gansu), 2022: of the disputes resolved, 97.2% were resolved in the
     /// village (community) and 2.3% in the town (street), so 99.5% without leaving the town
     /// (the published shares, applied to 1,000 resolved cases).
