@@ -513,9 +513,11 @@ struct Row {
     screening: u64,
     application: u64,
     referral: u64,
-    /// 调解成功 / 调解不成功 (or withdrawn) / 办理中, as of the export.
+    /// 调解成功 / 调解不成功 (or withdrawn, or declined) / closed otherwise (办理完毕) /
+    /// 办理中, as of the export: the outcomes the indicators count alike.
     settled: u64,
     not_settled: u64,
+    handled: u64,
     open: u64,
     amount_yuan: u64,
     people: u64,
@@ -537,7 +539,7 @@ impl Row {
         match case.outcome {
             Some(Outcome::Settled) => self.settled += 1,
             Some(Outcome::NotSettled | Outcome::Withdrawn) => self.not_settled += 1,
-            Some(Outcome::Handled) => self.settled += 1,
+            Some(Outcome::Handled) => self.handled += 1,
             None if case.state == CaseState::Declined => self.not_settled += 1,
             None => self.open += 1,
         }
@@ -549,7 +551,7 @@ impl Row {
     }
 
     fn success_rate(&self) -> Rate {
-        Rate::new(self.settled, self.settled + self.not_settled)
+        Rate::new(self.settled, self.settled + self.not_settled + self.handled)
     }
 
     fn cells(&self) -> Vec<Cell> {
@@ -561,6 +563,7 @@ impl Row {
             n(self.referral),
             n(self.settled),
             n(self.not_settled),
+            n(self.handled),
             n(self.open),
             Cell::Percent(self.success_rate().percent().map(|p| p / 100.0)),
             n(self.amount_yuan),
@@ -571,13 +574,14 @@ impl Row {
     }
 }
 
-const ROW_HEADERS: [(&str, f64); 12] = [
+const ROW_HEADERS: [(&str, f64); 13] = [
     ("受理合计", 10.0),
     ("主动排查", 10.0),
     ("申请", 8.0),
     ("委托移送", 10.0),
     ("调解成功", 10.0),
     ("调解不成功", 11.0),
+    ("其他方式办结", 13.0),
     ("办理中", 8.0),
     ("调解成功率", 11.0),
     ("涉及金额（元）", 14.0),
@@ -714,6 +718,7 @@ impl MonthlyReport {
         let year = self.period.shifted_months(12);
         format!(
             "矛盾纠纷按登记日期统计；结果为导出时的状态。上月同期 {}～{}，去年同期 {}～{}。\
+             调解成功率 = 调解成功 / 已办结（调解成功 + 调解不成功 + 其他方式办结）。\
              防止民转刑：研判为红色（紧急）且调解成功的纠纷；防止群体性事件：涉及 {} 人以上且调解成功的纠纷。",
             month.from, month.to, year.from, year.to, MASS_INCIDENT_PEOPLE
         )
@@ -743,5 +748,170 @@ impl MonthlyReport {
                 rows: self.change_rows(),
             },
         ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hezhi_domain::{
+        Actor, CaseId, CaseNumber, NewCase, Role, TrackingCode, UserId, evolve, reported_event,
+    };
+
+    fn case(n: u32, at: &str, channel: Channel, kind: CaseKind, people: u32) -> Case {
+        let region = RegionCode::parse("370811002001").expect("village");
+        let actor = Actor {
+            user: UserId::from_uuid(uuid::Uuid::from_u128(1)),
+            role: Role::IntakeClerk,
+            region: Some(region.clone()),
+            unit: None,
+        };
+        let data = NewCase {
+            kind,
+            category: CategoryCode::parse("neighbour").expect("category"),
+            channel,
+            region: region.clone(),
+            address: None,
+            position: None,
+            title: "邻里纠纷".into(),
+            description: "纠纷".into(),
+            parties: vec![],
+            amount_yuan: Some(1000),
+            people_involved: Some(people),
+            case_leader: None,
+        };
+        let at: chrono::DateTime<chrono::Utc> = at.parse().expect("time");
+        let event = reported_event(
+            CaseId::compose(1, &region, [n as u8; 10]),
+            CaseNumber::new(RegionCode::parse("370811").expect("county"), 2026, n),
+            TrackingCode::from_random(u64::from(n)),
+            data,
+            &actor,
+            at,
+        );
+        evolve(None, &event).expect("a case")
+    }
+
+    fn resolved(mut case: Case, outcome: Outcome, urgency: Urgency) -> Case {
+        case.outcome = Some(outcome);
+        case.urgency = Some(urgency);
+        case.resolved_at = Some(case.reported_at + chrono::Duration::days(1));
+        case.state = CaseState::Resolved;
+        case
+    }
+
+    #[test]
+    fn the_monthly_report_counts_disputes_by_source_and_outcome_against_the_month_and_year_before()
+    {
+        let period = Period::parse("2026-03-01", "2026-03-31").expect("period");
+        let cases = vec![
+            // In March: screened and settled red; applied, not settled, 6 people (settled
+            // neither: not a mass incident prevented); referred and handled; one still open.
+            resolved(
+                case(
+                    1,
+                    "2026-03-02T01:00:00Z",
+                    Channel::GridReport,
+                    CaseKind::Dispute,
+                    2,
+                ),
+                Outcome::Settled,
+                Urgency::Red,
+            ),
+            resolved(
+                case(
+                    2,
+                    "2026-03-10T01:00:00Z",
+                    Channel::Window,
+                    CaseKind::Dispute,
+                    6,
+                ),
+                Outcome::NotSettled,
+                Urgency::Yellow,
+            ),
+            resolved(
+                case(
+                    3,
+                    "2026-03-20T01:00:00Z",
+                    Channel::Referral,
+                    CaseKind::Dispute,
+                    8,
+                ),
+                Outcome::Handled,
+                Urgency::Yellow,
+            ),
+            case(
+                4,
+                "2026-03-31T15:00:00Z",
+                Channel::Hotline,
+                CaseKind::Dispute,
+                1,
+            ),
+            // 1 April 00:30 China time: April, not March.
+            case(
+                5,
+                "2026-03-31T16:30:00Z",
+                Channel::Hotline,
+                CaseKind::Dispute,
+                1,
+            ),
+            // A hazard is no dispute.
+            case(
+                6,
+                "2026-03-05T01:00:00Z",
+                Channel::GridReport,
+                CaseKind::Hazard,
+                1,
+            ),
+            // February, and March a year before: settled, 5 people (a mass incident prevented).
+            resolved(
+                case(
+                    7,
+                    "2026-02-10T01:00:00Z",
+                    Channel::Window,
+                    CaseKind::Dispute,
+                    5,
+                ),
+                Outcome::Settled,
+                Urgency::Yellow,
+            ),
+            case(
+                8,
+                "2025-03-15T01:00:00Z",
+                Channel::Window,
+                CaseKind::Dispute,
+                1,
+            ),
+        ];
+        let names = Names {
+            categories: BTreeMap::from([("neighbour".to_owned(), "邻里纠纷".to_owned())]),
+        };
+        let report = MonthlyReport::of(&cases, period, &names);
+        let now = report.current;
+        assert_eq!(report.current_cases, 4);
+        assert_eq!(
+            (now.total, now.screening, now.application, now.referral),
+            (4, 1, 2, 1)
+        );
+        assert_eq!(
+            (now.settled, now.not_settled, now.handled, now.open),
+            (1, 1, 1, 1)
+        );
+        assert_eq!((now.amount_yuan, now.people), (4000, 17));
+        assert_eq!((now.criminal_prevented, now.mass_prevented), (1, 0));
+        assert_eq!(now.success_rate().show(2), "33.33%");
+        assert_eq!(report.month_before.total, 1);
+        assert_eq!(report.month_before.mass_prevented, 1);
+        assert_eq!(report.year_before.total, 1);
+        // The table: one category and the total; the changes: +300% on the month before.
+        let rows = report.type_rows();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0][0], Cell::Text("邻里纠纷".into()));
+        assert_eq!(rows[1][1], Cell::Int(4));
+        let changes = report.change_rows();
+        assert_eq!(changes[0][3], Cell::Percent(Some(3.0)));
+        assert_eq!(changes[0][5], Cell::Percent(Some(3.0)));
+        // 主动排查 a month before was 0: no change can be given.
+        assert_eq!(changes[1][3], Cell::Percent(None));
     }
 }
