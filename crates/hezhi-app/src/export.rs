@@ -96,6 +96,18 @@ pub struct ExportRequest {
     pub state: Option<CaseState>,
 }
 
+impl ExportRequest {
+    /// The cases of the ledger: those the filters keep.
+    fn ledger_cases<'a>(&self, cases: &'a [Case]) -> Vec<&'a Case> {
+        cases
+            .iter()
+            .filter(|c| self.case_kind.is_none_or(|k| c.data.kind == k))
+            .filter(|c| self.category.as_ref().is_none_or(|k| c.data.category == *k))
+            .filter(|c| self.state.is_none_or(|s| c.state == s))
+            .collect()
+    }
+}
+
 /// An export made.
 #[derive(Debug, Clone)]
 pub struct ExportFile {
@@ -142,13 +154,7 @@ impl App {
         progress: &(dyn Fn(usize) + Send + Sync),
     ) -> Result<ExportFile, AppError> {
         let (region, _) = self.region_with_children(&request.region).await?;
-        let categories: BTreeMap<String, String> = self
-            .store()
-            .categories()
-            .await?
-            .into_iter()
-            .map(|c| (c.code.as_str().to_owned(), c.name_zh))
-            .collect();
+        let names = self.names().await?;
         // The report compares with the same period a year before: read back that far.
         let earliest = match request.kind {
             ExportKind::Ledger => request.period.from,
@@ -157,20 +163,9 @@ impl App {
         let cases = self
             .cases_reported_between(&region.code, earliest, request.period.to, progress)
             .await?;
-        let names = Names { categories };
         let (title, sheets, sections, count) = match request.kind {
             ExportKind::Ledger => {
-                let rows: Vec<&Case> = cases
-                    .iter()
-                    .filter(|c| request.case_kind.is_none_or(|k| c.data.kind == k))
-                    .filter(|c| {
-                        request
-                            .category
-                            .as_ref()
-                            .is_none_or(|k| c.data.category == *k)
-                    })
-                    .filter(|c| request.state.is_none_or(|s| c.state == s))
-                    .collect();
+                let rows = request.ledger_cases(&cases);
                 let sheet = ledger_sheet(&rows, &names);
                 let title = format!("{}矛盾纠纷排查化解台账", region.name);
                 (title, vec![sheet], None, rows.len())
@@ -248,6 +243,44 @@ impl App {
             bytes,
             cases: count,
         })
+    }
+
+    /// The dispute ledger as a table (masked), for a user whose role may see the region's
+    /// figures: what the page `/ledger` shows and `export` writes. `limit` caps the rows.
+    pub async fn ledger(
+        &self,
+        principal: &Principal,
+        request: &ExportRequest,
+        limit: usize,
+    ) -> Result<(hezhi_store::Region, Sheet, usize), AppError> {
+        if !Self::may_see_figures(principal, &request.region) {
+            return Err(AppError::NotFound("region"));
+        }
+        let (region, _) = self.region_with_children(&request.region).await?;
+        let names = self.names().await?;
+        let cases = self
+            .cases_reported_between(
+                &region.code,
+                request.period.from,
+                request.period.to,
+                &|_| {},
+            )
+            .await?;
+        let rows = request.ledger_cases(&cases);
+        let total = rows.len();
+        let sheet = ledger_sheet(&rows[..total.min(limit)], &names);
+        Ok((region, sheet, total))
+    }
+
+    async fn names(&self) -> Result<Names, AppError> {
+        let categories = self
+            .store()
+            .categories()
+            .await?
+            .into_iter()
+            .map(|c| (c.code.as_str().to_owned(), c.name_zh))
+            .collect();
+        Ok(Names { categories })
     }
 
     /// Every case in `region`'s subtree reported on the China days `from..=to`, oldest

@@ -8,7 +8,7 @@ mod deadline;
 mod regions;
 mod resident;
 mod session;
-mod stats;
+pub(crate) mod stats;
 mod tokens;
 mod tracking;
 

@@ -40,20 +40,52 @@ pub async fn show(
         .map_err(fail)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ExportQuery {
-    region: String,
-    from: String,
-    to: String,
+    pub region: String,
+    pub from: String,
+    pub to: String,
     #[serde(default)]
-    format: Option<String>,
+    pub format: Option<String>,
     #[serde(default)]
-    case_kind: Option<CaseKind>,
+    pub case_kind: Option<CaseKind>,
     #[serde(default)]
-    category: Option<String>,
+    pub category: Option<String>,
     #[serde(default)]
-    state: Option<String>,
+    pub state: Option<String>,
+}
+
+impl ExportQuery {
+    /// The export of `kind` (`ledger` or `report`) this query asks for; each bad value is
+    /// named by its field.
+    pub fn request(&self, kind: &str) -> Result<ExportRequest, hezhi_domain::ValidationError> {
+        Ok(ExportRequest {
+            kind: ExportKind::parse(kind)?,
+            region: RegionCode::parse(&self.region)?,
+            period: Period::parse(&self.from, &self.to)?,
+            format: ExportFormat::parse(self.format.as_deref().unwrap_or("xlsx"))?,
+            case_kind: self.case_kind,
+            category: self
+                .category
+                .as_deref()
+                .map(CategoryCode::parse)
+                .transpose()?,
+            state: self
+                .state
+                .as_deref()
+                .map(|s| {
+                    CaseState::parse(s).ok_or_else(|| {
+                        hezhi_domain::ValidationError::new(
+                            "state",
+                            "unknown_state",
+                            format!("`{s}` is not a case state"),
+                        )
+                    })
+                })
+                .transpose()?,
+        })
+    }
 }
 
 /// `GET /api/v1/exports/{ledger|report}?region=&from=&to=&format=xlsx|csv|html`: the file,
@@ -68,34 +100,7 @@ pub async fn export(
         ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", e.body_text()).in_lang(caller.lang)
     })?;
     let fail = |e: AppError| ApiError::from(e).in_lang(caller.lang);
-    let invalid = |e: hezhi_domain::ValidationError| fail(e.into());
-    let request = ExportRequest {
-        kind: ExportKind::parse(&kind).map_err(invalid)?,
-        region: RegionCode::parse(&query.region).map_err(invalid)?,
-        period: Period::parse(&query.from, &query.to).map_err(invalid)?,
-        format: ExportFormat::parse(query.format.as_deref().unwrap_or("xlsx")).map_err(invalid)?,
-        case_kind: query.case_kind,
-        category: query
-            .category
-            .as_deref()
-            .map(CategoryCode::parse)
-            .transpose()
-            .map_err(invalid)?,
-        state: query
-            .state
-            .as_deref()
-            .map(|s| {
-                CaseState::parse(s).ok_or_else(|| {
-                    hezhi_domain::ValidationError::new(
-                        "state",
-                        "unknown_state",
-                        format!("`{s}` is not a case state"),
-                    )
-                })
-            })
-            .transpose()
-            .map_err(invalid)?,
-    };
+    let request = query.request(&kind).map_err(|e| fail(e.into()))?;
     let file = app
         .export(&caller.principal, &request, &|_| {})
         .await

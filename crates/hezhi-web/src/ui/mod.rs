@@ -13,6 +13,7 @@ mod html;
 mod intake_check;
 mod intake_create;
 mod intake_new;
+mod ledger_show;
 mod overview_show;
 mod password_edit;
 mod preference_update;
@@ -77,6 +78,7 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/assets/app.js", get(script))
         .route("/overview", get(overview_show::show))
         .route("/reminders", get(reminder_list::list))
+        .route("/ledger", get(ledger_show::show))
         .route("/totp", get(totp_enrol::show).post(totp_enrol::confirm))
         .route("/admin", get(admin::show))
         .route("/admin/users", post(admin::create_user))
@@ -315,6 +317,9 @@ impl Page {
             if !restricted && overview_show::home(session).is_some() {
                 doc.raw(r#"<li><a href="/overview">"#)
                     .text(self.t(Msg::NavOverview))
+                    .raw("</a></li>");
+                doc.raw(r#"<li><a href="/ledger">"#)
+                    .text(self.t(Msg::NavLedger))
                     .raw("</a></li>");
             }
             if !restricted && admin::administers(session) {

@@ -305,6 +305,10 @@ catalogue! {
     Show => "查看", "Show";
     TotalReported => "期间受理", "Reported in the period";
     IndicatorsTitle => "考核指标", "Indicators";
+    LedgerTitle => "矛盾纠纷排查化解台账", "Dispute ledger";
+    LedgerTotal => "共计事件", "Cases:";
+    LedgerFirstRows => "页面只列出前 500 件，导出文件包含全部事件。", "The page lists the first 500 cases; the export holds them all.";
+    NavLedger => "台账", "Ledger";
     IndicatorsNote => "按事件发生之日统计：受理按登记日、办结按办结日、应结按办理期限所在日。", "Counted on the day each thing happened: reports on the report's day, closures on the closing day, cases due on their deadline's day.";
     IndicatorFigure => "指标", "Indicator";
     IndicatorValue => "数值", "Value";

@@ -36,6 +36,7 @@ mod ui_admin;
 mod ui_files;
 mod ui_inbox;
 mod ui_intake;
+mod ui_ledger;
 mod ui_overview;
 mod ui_report;
 mod webdriver;
