@@ -133,9 +133,8 @@ impl App {
         let (region, children) = self.region_with_children(region).await?;
         let store = self.store();
         let counts = store.tally(&region.code, period.from, period.to).await?;
-        let tallies = store
-            .child_tallies(&region.code, period.from, period.to)
-            .await?;
+        let codes: Vec<RegionCode> = children.iter().map(|c| c.code.clone()).collect();
+        let tallies = store.region_tallies(&codes, period.from, period.to).await?;
         let children = children
             .into_iter()
             .map(|child| {

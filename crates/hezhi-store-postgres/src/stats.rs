@@ -127,38 +127,42 @@ impl StatsStore for PostgresStore {
             .collect()
     }
 
-    async fn child_tallies(
+    async fn region_tallies(
         &self,
-        region: &RegionCode,
+        regions: &[RegionCode],
         from: NaiveDate,
         to: NaiveDate,
     ) -> StoreResult<Vec<(RegionCode, Tally)>> {
-        let Some(len) = stats::child_code_len(region) else {
-            return Ok(Vec::new());
-        };
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT region, {} FROM stat_rollups
-             WHERE region > $1 AND region < $2 AND length(region) = $3
-               AND day BETWEEN $4 AND $5
-             GROUP BY region ORDER BY region",
-            stats::sum_columns("::BIGINT")
-        )))
-        .bind(region.as_str())
-        .bind(stats::subtree_upper_bound(region))
-        .bind(len as i32)
-        .bind(from)
-        .bind(to)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_error)?;
-        rows.iter()
-            .map(|row| {
+        let mut found = Vec::new();
+        for chunk in regions.chunks(stats::REGIONS_PER_QUERY) {
+            let mut query = QueryBuilder::<Postgres>::new(format!(
+                "SELECT region, {} FROM stat_rollups WHERE day BETWEEN ",
+                stats::sum_columns("::BIGINT")
+            ));
+            query
+                .push_bind(from)
+                .push(" AND ")
+                .push_bind(to)
+                .push(" AND region IN (");
+            let mut codes = query.separated(", ");
+            for region in chunk {
+                codes.push_bind(region.as_str());
+            }
+            query.push(") GROUP BY region ORDER BY region");
+            let rows = query
+                .build()
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_error)?;
+            for row in &rows {
                 let code: String = row.try_get("region").map_err(db_error)?;
                 let code = RegionCode::parse(&code)
                     .map_err(|e| StoreError::Corrupt(format!("region {code}: {e}")))?;
-                Ok((code, sums(row, 1)?))
-            })
-            .collect()
+                found.push((code, sums(row, 1)?));
+            }
+        }
+        found.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(found)
     }
 
     async fn rollup_rows(&self) -> StoreResult<Vec<RollupChange>> {

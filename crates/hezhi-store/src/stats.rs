@@ -8,7 +8,7 @@ use crate::traits::StoreResult;
 use chrono::{DateTime, NaiveDate, Utc};
 use hezhi_crypto::Keyring;
 use hezhi_domain::indicators::{RollupChanges, Tally, contributions};
-use hezhi_domain::{Case, RegionCode, RegionLevel, replay};
+use hezhi_domain::{Case, RegionCode, replay};
 
 /// Cases read per page by a rebuild.
 pub const REBUILD_PAGE: u32 = 2000;
@@ -94,10 +94,8 @@ pub fn subtree_upper_bound(region: &RegionCode) -> String {
     format!("{}a", region.as_str())
 }
 
-/// The length of the codes one level below `region` (`None` below a grid).
-pub fn child_code_len(region: &RegionCode) -> Option<usize> {
-    region.level().child().map(RegionLevel::code_len)
-}
+/// Regions per `region_tallies` statement.
+pub const REGIONS_PER_QUERY: usize = 500;
 
 /// Sums what the cases in `region`'s subtree contribute on the days `from..=to`: the answer
 /// the rollups give, found by reading every case instead (the benchmark's full scan, and a

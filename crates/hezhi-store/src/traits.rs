@@ -67,10 +67,11 @@ pub trait StatsStore: Send + Sync {
         from: NaiveDate,
         to: NaiveDate,
     ) -> StoreResult<Vec<(NaiveDate, Tally)>>;
-    /// The tally of each region one level below `region` that has one, by code.
-    async fn child_tallies(
+    /// The tally of each of `regions`' subtrees that has one, by code: one indexed range
+    /// of rows per region (pass a region's children to break it down).
+    async fn region_tallies(
         &self,
-        region: &RegionCode,
+        regions: &[RegionCode],
         from: NaiveDate,
         to: NaiveDate,
     ) -> StoreResult<Vec<(RegionCode, Tally)>>;

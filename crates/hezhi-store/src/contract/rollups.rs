@@ -286,7 +286,11 @@ pub(super) async fn rollups_equal_a_rebuild(store: Arc<dyn Store>) {
         .expect("tally");
     assert!(year.reported >= 120 && year.closed >= 30 && year.due_for_closure > 0);
     let children = store
-        .child_tallies(&code("370811"), day("2026-07-01"), day("2026-12-31"))
+        .region_tallies(
+            &[code("370811002"), code("370811003"), code("370811009")],
+            day("2026-07-01"),
+            day("2026-12-31"),
+        )
         .await
         .expect("children");
     let towns: Vec<&str> = children.iter().map(|(c, _)| c.as_str()).collect();
