@@ -65,13 +65,13 @@ pub struct BenchArgs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum Engine {
+pub(crate) enum Engine {
     Sqlite,
     Postgres,
 }
 
 impl Engine {
-    fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Engine::Sqlite => "sqlite",
             Engine::Postgres => "postgres",
@@ -282,13 +282,13 @@ fn distinct(base: u64, index: usize) -> u64 {
     (base % CODES + (index as u64 % CODES) * STRIDE) % CODES
 }
 
-fn random_bytes(count: usize) -> anyhow::Result<Vec<u8>> {
+pub(crate) fn random_bytes(count: usize) -> anyhow::Result<Vec<u8>> {
     let mut buffer = vec![0u8; count];
     getrandom::fill(&mut buffer).map_err(|e| anyhow!("random generator: {e}"))?;
     Ok(buffer)
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().fold(String::new(), |mut s, b| {
         let _ = write!(s, "{b:02x}");
         s
@@ -342,7 +342,7 @@ impl Fresh {
 
 /// A throwaway master key for a bench database, which is deleted afterwards: personal data
 /// is encrypted as in production, so the figures include it.
-fn bench_keys() -> anyhow::Result<hezhi_store::PersonalDataKeys> {
+pub(crate) fn bench_keys() -> anyhow::Result<hezhi_store::PersonalDataKeys> {
     Ok(hezhi_store::PersonalDataKeys::new(
         hezhi_store::MasterKey::generate()?,
         hezhi_store::Cipher::default(),
@@ -726,7 +726,7 @@ fn progress(len: u64, prefix: &str) -> ProgressBar {
 }
 
 /// The URL without its password.
-fn redact(url: &str) -> String {
+pub(crate) fn redact(url: &str) -> String {
     match reqwest::Url::parse(url) {
         Ok(mut parsed) => {
             if parsed.password().is_some() {

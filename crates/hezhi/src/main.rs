@@ -3,6 +3,7 @@
 mod audit;
 mod backend;
 mod bench;
+mod bench_stats;
 mod bootstrap;
 mod config;
 mod import;
@@ -88,6 +89,9 @@ enum CommandLine {
     Keys(keys::KeysCommand),
     /// Measure durable write throughput on SQLite and PostgreSQL.
     Bench(bench::BenchArgs),
+    /// Measure region × period questions at the scale of a province (10 million cases by
+    /// default): from the indicator rollups and by a full scan, on SQLite and PostgreSQL.
+    BenchStats(bench_stats::BenchStatsArgs),
     /// The indicators of a region and period (`--region CODE --from DATE --to DATE`), or
     /// `rebuild` to recompute them from the event log.
     Stats(stats::StatsArgs),
@@ -292,6 +296,7 @@ async fn main() -> anyhow::Result<()> {
     let quiet_logs = matches!(
         cli.command,
         CommandLine::Bench(_)
+            | CommandLine::BenchStats(_)
             | CommandLine::Seed(_)
             | CommandLine::Stats(_)
             | CommandLine::Export(_)
@@ -563,6 +568,7 @@ async fn main() -> anyhow::Result<()> {
         }
         CommandLine::Keys(command) => keys::run(&config, command).await,
         CommandLine::Bench(args) => bench::run(args).await,
+        CommandLine::BenchStats(args) => bench_stats::run(args).await,
         CommandLine::Stats(args) => {
             let app = App::new(backend::open(&config).await?, Arc::new(SystemClock));
             let result = stats::stats(&app, args).await;
