@@ -117,18 +117,17 @@ impl Row {
     }
 }
 
-pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
-    ensure!(
-        args.cases > 0 && args.direct_cases > 0 && args.clients > 0 && args.batch > 0,
-        "--cases, --direct-cases, --clients and --batch must be positive"
-    );
-    let pg_url = args
-        .pg_url
-        .clone()
+/// The PostgreSQL URL (`--pg-url`, else `HEZHI_BENCH_PG_URL`, else `HEZHI_TEST_PG_URL`) and
+/// the engines a bench measures: PostgreSQL is left out, with a note, when there is no URL.
+pub(crate) fn engines_to_measure(
+    pg_url: Option<String>,
+    asked: &[Engine],
+) -> anyhow::Result<(Option<String>, Vec<Engine>, Vec<String>)> {
+    let pg_url = pg_url
         .or_else(|| std::env::var("HEZHI_BENCH_PG_URL").ok())
         .or_else(|| std::env::var("HEZHI_TEST_PG_URL").ok())
         .filter(|url| !url.trim().is_empty());
-    let mut engines = args.engines.clone();
+    let mut engines = asked.to_vec();
     engines.dedup();
     let mut notes = Vec::new();
     if engines.contains(&Engine::Postgres) && pg_url.is_none() {
@@ -140,6 +139,15 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         notes.push(note.to_owned());
     }
     ensure!(!engines.is_empty(), "no engine to measure");
+    Ok((pg_url, engines, notes))
+}
+
+pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
+    ensure!(
+        args.cases > 0 && args.direct_cases > 0 && args.clients > 0 && args.batch > 0,
+        "--cases, --direct-cases, --clients and --batch must be positive"
+    );
+    let (pg_url, engines, notes) = engines_to_measure(args.pg_url.clone(), &args.engines)?;
 
     let fixture = Fixture::new()?;
     let temp = std::env::temp_dir();

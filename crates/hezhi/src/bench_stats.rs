@@ -97,24 +97,8 @@ pub async fn run(args: BenchStatsArgs) -> anyhow::Result<()> {
         args.writers != Some(0),
         "--writers must be positive when given"
     );
-    let pg_url = args
-        .pg_url
-        .clone()
-        .or_else(|| std::env::var("HEZHI_BENCH_PG_URL").ok())
-        .or_else(|| std::env::var("HEZHI_TEST_PG_URL").ok())
-        .filter(|url| !url.trim().is_empty());
-    let mut engines = args.engines.clone();
-    engines.dedup();
-    let mut notes = Vec::new();
-    if engines.contains(&Engine::Postgres) && pg_url.is_none() {
-        engines.retain(|e| *e != Engine::Postgres);
-        let note = "PostgreSQL skipped: no URL. Pass --pg-url postgres://USER@HOST:PORT/DB or set \
-                    HEZHI_BENCH_PG_URL (or HEZHI_TEST_PG_URL); the bench works in a fresh schema \
-                    that it drops afterwards.";
-        eprintln!("{note}");
-        notes.push(note.to_owned());
-    }
-    ensure!(!engines.is_empty(), "no engine to measure");
+    let (pg_url, engines, notes) =
+        crate::bench::engines_to_measure(args.pg_url.clone(), &args.engines)?;
 
     let world = Arc::new(World::new()?);
     let mut results = Vec::new();
