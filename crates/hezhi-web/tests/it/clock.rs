@@ -95,15 +95,7 @@ async fn a_unit_stops_the_clock_while_waiting_for_a_party(h: Harness) {
     assert!(html.contains("恢复计时"), "the timeline shows it: {html}");
 
     // Resolved under the policy: the verification has a deadline.
-    h.step(&fx.department_handler, &mut case, "confirm_part", json!({}))
-        .await;
-    h.step(
-        &fx.committee_handler,
-        &mut case,
-        "resolve",
-        json!({ "outcome": "settled", "note": "双方达成调解协议" }),
-    )
-    .await;
+    h.settle(&mut case, "双方达成调解协议").await;
     let shown = h.show(&fx.committee_handler, &case).await;
     assert!(
         time(&shown["verify_due_at"]) > time(&shown["resolved_at"]),
@@ -146,15 +138,7 @@ async fn reminders_follow_the_deadline_the_case_runs_against(h: Harness) {
     assert!(reminded(&h).await, "due within a day");
 
     // Resolved: the verification deadline is what counts now.
-    h.step(&fx.department_handler, &mut case, "confirm_part", json!({}))
-        .await;
-    h.step(
-        &fx.committee_handler,
-        &mut case,
-        "resolve",
-        json!({ "outcome": "settled", "note": "鉴定后双方达成协议" }),
-    )
-    .await;
+    h.settle(&mut case, "鉴定后双方达成协议").await;
     let shown = h.show(&fx.dispatcher, &case).await;
     let verify_due = time(&shown["verify_due_at"]);
     h.clock

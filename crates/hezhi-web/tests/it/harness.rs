@@ -246,6 +246,11 @@ impl Harness {
     /// A case reported by the intake clerk and taken through accept and triage by the
     /// dispatcher: ready to be dispatched.
     pub async fn triaged_case(&self, body: &Value) -> CaseRef {
+        self.triaged_case_as(body, "yellow").await
+    }
+
+    /// A case reported by the clerk, accepted and triaged with `urgency` by the dispatcher.
+    pub async fn triaged_case_as(&self, body: &Value, urgency: &str) -> CaseRef {
         let fx = &self.fx;
         let mut case = self.report(&fx.clerk, body).await;
         self.step(&fx.clerk, &mut case, "accept", json!({})).await;
@@ -254,10 +259,25 @@ impl Harness {
             &fx.dispatcher,
             &mut case,
             "triage",
-            crate::fixture::triage_body(body["kind"].as_str().expect("kind"), category, "yellow"),
+            crate::fixture::triage_body(body["kind"].as_str().expect("kind"), category, urgency),
         )
         .await;
         case
+    }
+
+    /// The fixture's supporting department confirms its part of a dispatched, acknowledged
+    /// case and the committee resolves it as settled with `note`.
+    pub async fn settle(&self, case: &mut CaseRef, note: &str) {
+        let fx = &self.fx;
+        self.step(&fx.department_handler, case, "confirm_part", json!({}))
+            .await;
+        self.step(
+            &fx.committee_handler,
+            case,
+            "resolve",
+            json!({ "outcome": "settled", "note": note }),
+        )
+        .await;
     }
 
     /// A triaged case dispatched to the town mediation committee (lead) with the county

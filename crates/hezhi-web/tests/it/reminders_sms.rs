@@ -6,7 +6,6 @@ use crate::harness::{Harness, audited, on_postgres, on_sqlite};
 use crate::ui::{page, sign_in_enrolling_totp};
 use crate::ui_admin::post;
 use hezhi_domain::Role;
-use serde_json::json;
 
 async fn the_sweeper_texts_the_dispatcher_then_the_supervisor_above(h: Harness) {
     let fx = &h.fx;
@@ -64,15 +63,7 @@ async fn the_sweeper_texts_the_dispatcher_then_the_supervisor_above(h: Harness) 
     assert_eq!(audited(&h.store, "staff_phone_set").await.len(), 5);
 
     // A red case triaged and not yet dispatched: the town's dispatcher hears of it.
-    let mut case = h.report(&fx.clerk, &crate::fixture::leak_case()).await;
-    h.step(&fx.clerk, &mut case, "accept", json!({})).await;
-    h.step(
-        &fx.dispatcher,
-        &mut case,
-        "triage",
-        crate::fixture::triage_body("dispute", "neighbour", "red"),
-    )
-    .await;
+    h.triaged_case_as(&crate::fixture::leak_case(), "red").await;
     h.clock.advance(chrono::Duration::hours(19));
     assert_eq!(h.app.sweep_deadlines(100).await.expect("sweep"), 1);
     let sent = h.sms.messages();

@@ -17,20 +17,7 @@ async fn a_leader_reads_his_towns_indicators_and_exports_them_masked(h: Harness)
         json!({}),
     )
     .await;
-    h.step(
-        &fx.department_handler,
-        &mut settled,
-        "confirm_part",
-        json!({}),
-    )
-    .await;
-    h.step(
-        &fx.committee_handler,
-        &mut settled,
-        "resolve",
-        json!({ "outcome": "settled", "note": "双方达成调解协议" }),
-    )
-    .await;
+    h.settle(&mut settled, "双方达成调解协议").await;
     h.report(&fx.clerk, &leak_case()).await;
 
     let leader = h
