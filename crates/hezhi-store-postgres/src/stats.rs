@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use hezhi_domain::RegionCode;
 use hezhi_domain::indicators::{RollupChange, Tally};
 use hezhi_store::stats::{self, EventRow, RebuildSummary};
-use hezhi_store::{StatsStore, StoreError, StoreResult, codec};
+use hezhi_store::{StatsStore, StoreResult, codec};
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Postgres, QueryBuilder, Row};
 
@@ -156,9 +156,7 @@ impl StatsStore for PostgresStore {
                 .map_err(db_error)?;
             for row in &rows {
                 let code: String = row.try_get("region").map_err(db_error)?;
-                let code = RegionCode::parse(&code)
-                    .map_err(|e| StoreError::Corrupt(format!("region {code}: {e}")))?;
-                found.push((code, sums(row, 1)?));
+                found.push((codec::region_code(&code)?, sums(row, 1)?));
             }
         }
         found.sort_by(|a, b| a.0.cmp(&b.0));

@@ -332,6 +332,11 @@ fn corrupt(error: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(error.to_string())
 }
 
+/// A region code read from a column.
+pub fn region_code(text: &str) -> Result<hezhi_domain::RegionCode, StoreError> {
+    hezhi_domain::RegionCode::parse(text).map_err(|e| corrupt(format!("region {text}: {e}")))
+}
+
 /// A region from its stored columns.
 pub fn region_from_columns(
     code: &str,

@@ -172,8 +172,7 @@ pub fn rollup_rows_from(
         if values.iter().all(|&v| v == 0) {
             continue;
         }
-        let region = RegionCode::parse(&region)
-            .map_err(|e| StoreError::Corrupt(format!("region {region}: {e}")))?;
+        let region = crate::codec::region_code(&region)?;
         let mut counts = [0; hezhi_domain::indicators::TALLY_FIELDS];
         for (count, value) in counts.iter_mut().zip(values) {
             *count = value;

@@ -619,3 +619,34 @@ pub async fn audited(store: &Arc<dyn Store>, action: &str) -> Vec<hezhi_store::A
         .await
         .expect("search audit")
 }
+
+/// A SQLite store in a file of its own, for tests that read the file afterwards.
+pub struct SqliteFile {
+    pub dir: tempfile::TempDir,
+    pub store: hezhi_store_sqlite::SqliteStore,
+}
+
+impl SqliteFile {
+    pub async fn open() -> SqliteFile {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let keys = hezhi_store::PersonalDataKeys::new(
+            hezhi_store::MasterKey::generate().expect("randomness"),
+            hezhi_store::Cipher::Aes256Gcm,
+        );
+        let store = hezhi_store_sqlite::SqliteStore::open(&dir.path().join("hezhi.db"), &keys)
+            .await
+            .expect("open SQLite");
+        SqliteFile { dir, store }
+    }
+
+    /// Closes the store and tells whether `needle` stands anywhere in the database file or
+    /// its write-ahead log.
+    pub async fn close_and_find(&self, needle: &str) -> bool {
+        self.store.close().await;
+        let mut raw = std::fs::read(self.dir.path().join("hezhi.db")).expect("database file");
+        if let Ok(wal) = std::fs::read(self.dir.path().join("hezhi.db-wal")) {
+            raw.extend(wal);
+        }
+        raw.windows(needle.len()).any(|w| w == needle.as_bytes())
+    }
+}

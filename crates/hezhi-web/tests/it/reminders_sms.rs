@@ -2,7 +2,7 @@
 //! sweeper's warning, overdue notice and escalation reach the people who must act — once
 //! each, and nobody without a phone.
 
-use crate::harness::{Harness, audited, on_postgres, on_sqlite};
+use crate::harness::{Harness, SqliteFile, audited, on_postgres, on_sqlite};
 use crate::ui::{page, sign_in_enrolling_totp};
 use crate::ui_admin::post;
 use hezhi_domain::Role;
@@ -101,16 +101,8 @@ async fn sms_reminders_on_postgres() {
 /// A staff member's reminder phone is encrypted in the database file.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reminder_phone_is_not_stored_in_the_clear_on_sqlite() {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let path = dir.path().join("hezhi.db");
-    let keys = hezhi_store::PersonalDataKeys::new(
-        hezhi_store::MasterKey::generate().expect("randomness"),
-        hezhi_store::Cipher::Aes256Gcm,
-    );
-    let store = hezhi_store_sqlite::SqliteStore::open(&path, &keys)
-        .await
-        .expect("open SQLite");
-    let h = Harness::new(std::sync::Arc::new(store.clone())).await;
+    let file = SqliteFile::open().await;
+    let h = Harness::new(std::sync::Arc::new(file.store.clone())).await;
     h.app
         .operator_set_staff_phone(h.fx.dispatcher.id, Some("13912345678"))
         .await
@@ -123,11 +115,5 @@ async fn a_reminder_phone_is_not_stored_in_the_clear_on_sqlite() {
             .map(|p| p.as_str().to_owned()),
         Some("13912345678".to_owned())
     );
-    store.close().await;
-    let mut raw = std::fs::read(&path).expect("database file");
-    if let Ok(wal) = std::fs::read(dir.path().join("hezhi.db-wal")) {
-        raw.extend(wal);
-    }
-    let needle = b"13912345678";
-    assert!(!raw.windows(needle.len()).any(|w| w == needle));
+    assert!(!file.close_and_find("13912345678").await);
 }

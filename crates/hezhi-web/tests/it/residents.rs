@@ -512,28 +512,20 @@ async fn a_resident_session_has_no_staff_rights(h: Harness) {
 /// and reported: their phones are nowhere.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_resident_phone_is_stored_in_the_clear_on_sqlite() {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let path = dir.path().join("hezhi.db");
-    let keys = hezhi_store::PersonalDataKeys::new(
-        hezhi_store::MasterKey::generate().expect("randomness"),
-        hezhi_store::Cipher::Aes256Gcm,
-    );
-    let store = hezhi_store_sqlite::SqliteStore::open(&path, &keys)
-        .await
-        .expect("open SQLite");
-    let h = Harness::new(Arc::new(store.clone())).await;
+    let file = crate::harness::SqliteFile::open().await;
+    let h = Harness::new(Arc::new(file.store.clone())).await;
     let resident = sign_in(&h, PHONE).await;
     report(&h, &resident, &online_case("楼道灯坏了")).await;
     request_code(&h, OTHER_PHONE).await.expect_status(202);
-    store.close().await;
-    let mut raw = std::fs::read(&path).expect("database file");
-    if let Ok(wal) = std::fs::read(dir.path().join("hezhi.db-wal")) {
-        raw.extend(wal);
-    }
-    let contains = |needle: &str| raw.windows(needle.len()).any(|w| w == needle.as_bytes());
-    assert!(contains("楼道灯坏了"), "the scan reads the cases");
+    assert!(
+        file.close_and_find("楼道灯坏了").await,
+        "the scan reads the cases"
+    );
     for phone in [PHONE, OTHER_PHONE] {
-        assert!(!contains(phone), "{phone} is in the database file");
+        assert!(
+            !file.close_and_find(phone).await,
+            "{phone} is in the database file"
+        );
     }
 }
 
