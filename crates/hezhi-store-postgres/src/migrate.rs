@@ -61,6 +61,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0014_current_deadline",
         include_str!("../migrations/0014_current_deadline.sql"),
     ),
+    (
+        "0015_event_rows",
+        include_str!("../migrations/0015_event_rows.sql"),
+    ),
 ];
 
 /// First key of the advisory lock that serialises migrations; the second is the schema, so

@@ -61,6 +61,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0014_current_deadline",
         include_str!("../migrations/0014_current_deadline.sql"),
     ),
+    (
+        "0015_event_rows",
+        include_str!("../migrations/0015_event_rows.sql"),
+    ),
 ];
 
 pub async fn run(pool: &SqlitePool) -> StoreResult<()> {
@@ -166,5 +170,81 @@ mod tests {
                 None
             ]
         );
+    }
+
+    /// `0015_event_rows` keeps every event of a file written before it, byte for byte and in
+    /// order, moves them into an ordinary table, and keeps the log append-only.
+    #[tokio::test]
+    async fn events_move_to_an_ordinary_table_whole_and_append_only() {
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect("sqlite::memory:")
+            .await
+            .expect("memory database");
+        let at = MIGRATIONS
+            .iter()
+            .position(|(name, _)| *name == "0015_event_rows")
+            .expect("0015 is listed");
+        for (_, sql) in &MIGRATIONS[..at] {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(*sql))
+                .execute(&pool)
+                .await
+                .expect("earlier migration");
+        }
+        let long = "调".repeat(900);
+        let rows: Vec<(u8, i64, String)> = vec![
+            (2, 2, "{\"type\":\"accepted\"}".into()),
+            (1, 1, format!("{{\"description\":\"{long}\"}}")),
+            (2, 1, "{\"type\":\"reported\"}".into()),
+        ];
+        for (case, sequence, payload) in &rows {
+            sqlx::query(
+                "INSERT INTO case_events (county, case_id, sequence, type, at, actor, role,
+                    payload) VALUES ('370811', $1, $2, 'x', 0, x'00', 'clerk', $3)",
+            )
+            .bind(vec![*case])
+            .bind(sequence)
+            .bind(payload)
+            .execute(&pool)
+            .await
+            .expect("event row");
+        }
+        sqlx::raw_sql(sqlx::AssertSqlSafe(MIGRATIONS[at].1))
+            .execute(&pool)
+            .await
+            .expect("0015");
+        let found: Vec<(Vec<u8>, i64, String)> = sqlx::query_as(
+            "SELECT case_id, sequence, payload FROM case_events
+             WHERE county = '370811' ORDER BY case_id, sequence",
+        )
+        .fetch_all(&pool)
+        .await
+        .expect("read");
+        let mut expected: Vec<(Vec<u8>, i64, String)> = rows
+            .into_iter()
+            .map(|(case, sequence, payload)| (vec![case], sequence, payload))
+            .collect();
+        expected.sort();
+        assert_eq!(found, expected);
+        let sql: String =
+            sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE name = 'case_events'")
+                .fetch_one(&pool)
+                .await
+                .expect("schema");
+        assert!(!sql.to_uppercase().contains("WITHOUT ROWID"), "{sql}");
+        for refused in [
+            "UPDATE case_events SET payload = '{}'",
+            "DELETE FROM case_events",
+            "INSERT INTO case_events (county, case_id, sequence, type, at, actor, role, payload)
+                VALUES ('370811', x'01', 1, 'x', 0, x'00', 'clerk', '{}')",
+        ] {
+            assert!(
+                sqlx::raw_sql(sqlx::AssertSqlSafe(refused))
+                    .execute(&pool)
+                    .await
+                    .is_err(),
+                "refused: {refused}"
+            );
+        }
     }
 }

@@ -54,6 +54,11 @@ pub struct BenchStatsArgs {
     /// events come out the same; the load takes several times as long.
     #[arg(long)]
     op_per_command: bool,
+    /// Percent of the cases carried through a random part of their life; the others stay as
+    /// they were reported (one event each, about half the bytes of a whole life), so that a
+    /// load of 10 million fits a smaller disk. Every case still counts in the rollups.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u8).range(0..=100))]
+    lived: u8,
     /// Transactions written at the same time, each by its own loader over its own counties
     /// [default: 1 for SQLite, which has one writer; 2 for PostgreSQL].
     #[arg(long)]
@@ -817,6 +822,17 @@ fn resolve(life: &mut Life<'_>, dice: &mut Dice, kind: CaseKind) {
     });
 }
 
+/// How a loader makes its cases.
+#[derive(Debug, Clone, Copy)]
+struct How {
+    seed: u64,
+    /// Ops per transaction, about.
+    batch: usize,
+    op_per_command: bool,
+    /// Percent of the cases that live past their report.
+    lived: u8,
+}
+
 /// One transaction's ops, and what they hold.
 #[derive(Debug)]
 struct Batch {
@@ -845,9 +861,15 @@ struct Generated {
 fn generate(
     world: &World,
     share: &Share,
-    (seed, batch, op_per_command): (u64, usize, bool),
+    how: How,
     send: &tokio::sync::mpsc::Sender<Batch>,
 ) -> anyhow::Result<Generated> {
+    let How {
+        seed,
+        batch,
+        op_per_command,
+        lived,
+    } = how;
     let mut dice = Dice::new(seed ^ (share.index as u64).wrapping_mul(0xA24B_AED4_963E_E407));
     let tracking_base = Dice::new(seed).next();
     let province = world.province_code()?;
@@ -897,7 +919,10 @@ fn generate(
             idempotency: None,
         };
         let mut life = Life::new(world, create, reported, op_per_command);
-        live(&mut life, &mut dice);
+        // At 100 the dice are not rolled, so a seed gives the same cases as before the option.
+        if lived >= 100 || dice.chance(u64::from(lived)) {
+            live(&mut life, &mut dice);
+        }
         life.finish();
         let Life {
             case,
@@ -1270,7 +1295,12 @@ impl EngineBench<'_> {
         for share in shares {
             let (send, mut receive) = tokio::sync::mpsc::channel::<Batch>(2);
             let world = Arc::clone(&self.world);
-            let how = (self.args.seed, self.args.batch, self.args.op_per_command);
+            let how = How {
+                seed: self.args.seed,
+                batch: self.args.batch,
+                op_per_command: self.args.op_per_command,
+                lived: self.args.lived,
+            };
             let generator =
                 tokio::task::spawn_blocking(move || generate(&world, &share, how, &send));
             let store = Arc::clone(&store);
@@ -1740,7 +1770,7 @@ fn report(
         out,
         "\nworkload: {} cases in a synthetic province {PROVINCE} ({} cities, {} counties, {} \
          towns, {} villages), reported evenly over the China days of {YEAR} in time order; \
-         each carried through a random part of its life by the domain (decide with the \
+         {} carried through a random part of its life by the domain (decide with the \
          default deadline policy and the holiday calendar, evolve, and the deadline \
          sweeper's warnings, overdue notices and escalations), nothing after the year's end; \
          written with write_batch, about {} ops per transaction, the report and the later \
@@ -1750,6 +1780,14 @@ fn report(
         province.count(RegionLevel::County),
         province.count(RegionLevel::Town),
         thousands(province.villages() as u64),
+        if args.lived >= 100 {
+            "each".to_owned()
+        } else {
+            format!(
+                "{}% of them (--lived; the others stay as reported)",
+                args.lived
+            )
+        },
         thousands(args.batch as u64),
         if args.op_per_command {
             "one op per command, as the application writes them"
@@ -2117,7 +2155,13 @@ mod tests {
         let mut outcomes = Vec::new();
         for op_per_command in [false, true] {
             let (send, mut receive) = tokio::sync::mpsc::channel(1024);
-            let generated = generate(&world, &share, (7, 500, op_per_command), &send).unwrap();
+            let how = How {
+                seed: 7,
+                batch: 500,
+                op_per_command,
+                lived: 100,
+            };
+            let generated = generate(&world, &share, how, &send).unwrap();
             drop(send);
             let mut ops = Vec::new();
             while let Ok(batch) = receive.try_recv() {
@@ -2171,5 +2215,41 @@ mod tests {
             outcomes.push((generated.events, tally, generated.states, finals));
         }
         assert_eq!(outcomes[0], outcomes[1], "the same lives either way");
+    }
+
+    /// `--lived` leaves the rest of the cases as reported: one op and one event each, and
+    /// every case still counted as received.
+    #[test]
+    fn cases_that_do_not_live_stay_as_reported() {
+        let world = World::new().unwrap();
+        let share = shares(&world.province.counties, 1, 1000).remove(0);
+        let mut lived = Vec::new();
+        for percent in [0, 30] {
+            let (send, mut receive) = tokio::sync::mpsc::channel(1024);
+            let how = How {
+                seed: 7,
+                batch: 500,
+                op_per_command: false,
+                lived: percent,
+            };
+            let generated = generate(&world, &share, how, &send).unwrap();
+            drop(send);
+            let mut appends = 0;
+            while let Ok(batch) = receive.try_recv() {
+                appends += batch
+                    .ops
+                    .iter()
+                    .filter(|op| matches!(op, WriteOp::AppendEvents { .. }))
+                    .count();
+            }
+            assert_eq!(generated.tally.reported, 1000);
+            lived.push((appends, generated.events, generated.states));
+        }
+        assert_eq!(lived[0].0, 0);
+        assert_eq!(lived[0].1, 1000, "one event a case");
+        assert_eq!(lived[0].2.get("reported"), Some(&1000));
+        // About 30% live on (those declined at once or stopped early also count as lived).
+        assert!((200..400).contains(&lived[1].0), "{}", lived[1].0);
+        assert!(lived[1].1 > 1000 + 4 * lived[1].0 as u64 / 2);
     }
 }
