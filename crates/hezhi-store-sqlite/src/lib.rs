@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod attachment;
+pub mod backup;
 mod contact;
 mod migrate;
 mod policy;

@@ -59,6 +59,12 @@ pub struct BenchStatsArgs {
     /// load of 10 million fits a smaller disk. Every case still counts in the rollups.
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u8).range(0..=100))]
     lived: u8,
+    /// Drop the secondary indexes of the case tables before the load and build them again
+    /// after it (timed apart), as a bulk load does: on a disk that writes about 125 MB/s,
+    /// random index pages bound the load past a million cases. The questions run with every
+    /// index in place either way; the keys and the rollups take every write.
+    #[arg(long)]
+    defer_indexes: bool,
     /// Transactions written at the same time, each by its own loader over its own counties
     /// [default: 1 for SQLite, which has one writer; 2 for PostgreSQL].
     #[arg(long)]
@@ -995,6 +1001,75 @@ impl Fresh {
         }
     }
 
+    /// Drops the secondary indexes of [`DEFERRED_TABLES`] (not the keys and unique
+    /// constraints of their tables' definitions) and returns each one's name and definition.
+    async fn drop_indexes(&self) -> anyhow::Result<Vec<(String, String)>> {
+        let tables = DEFERRED_TABLES.map(|t| format!("'{t}'")).join(", ");
+        let indexes: Vec<(String, String)> = match self {
+            Fresh::Sqlite { path, .. } => {
+                let mut conn = sqlite_connection(path).await?;
+                let indexes = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' \
+                     AND sql IS NOT NULL AND tbl_name IN ({tables}) ORDER BY name"
+                )))
+                .fetch_all(&mut conn)
+                .await?;
+                for (name, _) in &indexes {
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP INDEX \"{name}\"")))
+                        .execute(&mut conn)
+                        .await?;
+                }
+                sqlx::Connection::close(conn).await?;
+                indexes
+            }
+            Fresh::Postgres { store, schema } => {
+                let indexes: Vec<(String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT indexname::text, indexdef FROM pg_indexes WHERE schemaname = $1 \
+                     AND tablename IN ({tables}) AND indexname NOT IN \
+                     (SELECT conname FROM pg_constraint WHERE connamespace = $1::regnamespace) \
+                     ORDER BY indexname"
+                )))
+                .bind(schema)
+                .fetch_all(store.pool())
+                .await?;
+                for (name, _) in &indexes {
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                        "DROP INDEX \"{schema}\".\"{name}\""
+                    )))
+                    .execute(store.pool())
+                    .await?;
+                }
+                indexes
+            }
+        };
+        Ok(indexes)
+    }
+
+    /// Builds again the indexes [`Fresh::drop_indexes`] dropped.
+    async fn create_indexes(&self, indexes: &[(String, String)]) -> anyhow::Result<()> {
+        match self {
+            Fresh::Sqlite { path, .. } => {
+                let mut conn = sqlite_connection(path).await?;
+                for (name, sql) in indexes {
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(sql.clone()))
+                        .execute(&mut conn)
+                        .await
+                        .with_context(|| format!("building index {name}"))?;
+                }
+                sqlx::Connection::close(conn).await?;
+            }
+            Fresh::Postgres { store, .. } => {
+                for (name, sql) in indexes {
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(sql.clone()))
+                        .execute(store.pool())
+                        .await
+                        .with_context(|| format!("building index {name}"))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
     async fn remove(self) -> anyhow::Result<()> {
         match self {
             Fresh::Sqlite { store, dir, .. } => {
@@ -1010,6 +1085,17 @@ impl Fresh {
                 .context("dropping the bench schema"),
         }
     }
+}
+
+/// A connection of its own to the bench's SQLite file, for changes to its schema while the
+/// store's connections are idle.
+async fn sqlite_connection(path: &std::path::Path) -> anyhow::Result<sqlx::SqliteConnection> {
+    use sqlx::ConnectOptions as _;
+    Ok(sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(path)
+        .busy_timeout(Duration::from_secs(60))
+        .connect()
+        .await?)
 }
 
 /// The load: how long it took and what went in.
@@ -1028,7 +1114,13 @@ struct Load {
     load_average: (Option<f64>, Option<f64>),
     /// PostgreSQL only: what the backends writing the bench schema were doing.
     waits: Option<WaitSamples>,
+    /// With `--defer-indexes`: how many were built again after the load, and how long that
+    /// took.
+    indexes: Option<(usize, Duration)>,
 }
+
+/// The tables whose secondary indexes `--defer-indexes` drops for the load.
+const DEFERRED_TABLES: [&str; 4] = ["cases", "case_units", "case_party_keys", "audit_log"];
 
 /// What PostgreSQL's backends writing the bench schema were doing, sampled during the load:
 /// the number of samples, and of backends seen in each state and wait.
@@ -1174,7 +1266,23 @@ impl EngineBench<'_> {
         store.insert_unit(&world.unit).await?;
         let setting = self.setting(fresh).await?;
 
-        let load = self.load(Arc::clone(&store), fresh).await?;
+        let deferred = if self.args.defer_indexes {
+            Some(fresh.drop_indexes().await?)
+        } else {
+            None
+        };
+        let mut load = self.load(Arc::clone(&store), fresh).await?;
+        if let Some(indexes) = deferred {
+            let began = Instant::now();
+            fresh.create_indexes(&indexes).await?;
+            load.indexes = Some((indexes.len(), began.elapsed()));
+            eprintln!(
+                "{}: built {} indexes again in {:.0} s",
+                self.engine.name(),
+                indexes.len(),
+                began.elapsed().as_secs_f64()
+            );
+        }
         let generated = &load.generated;
         eprintln!(
             "{}: loaded {} cases and {} events in {:.0} s ({:.0} cases/s)",
@@ -1375,6 +1483,7 @@ impl EngineBench<'_> {
             tenths,
             load_average: (load_average, self::load_average()),
             waits,
+            indexes: None,
         })
     }
 
@@ -1880,6 +1989,18 @@ fn report(
             average(load.load_average.0),
             average(load.load_average.1),
         );
+        if let Some((count, took)) = load.indexes {
+            let whole = (load.elapsed + took).as_secs_f64().max(1e-9);
+            let _ = writeln!(
+                out,
+                "{}: --defer-indexes: {count} secondary indexes of {} were dropped before the \
+                 load and built again after it in {:.0} s; with that, {} cases/s.",
+                r.engine.name(),
+                DEFERRED_TABLES.join(", "),
+                took.as_secs_f64(),
+                thousands((load.generated.cases as f64 / whole).round() as u64),
+            );
+        }
         if let Some(waits) = &load.waits {
             let total: u64 = waits.seen.values().sum();
             let mut seen: Vec<(&String, &u64)> = waits.seen.iter().collect();

@@ -2,6 +2,7 @@
 
 mod audit;
 mod backend;
+mod backup;
 mod bench;
 mod bench_stats;
 mod bootstrap;
@@ -97,6 +98,12 @@ enum CommandLine {
     Stats(stats::StatsArgs),
     /// Export the dispute ledger or the monthly report (personal data masked; audited).
     Export(stats::ExportArgs),
+    /// Back up the database while the server runs: a consistent copy and a manifest of its
+    /// files and counts (the master key is never included).
+    Backup(backup::BackupArgs),
+    /// Restore a backup into an empty data directory (or an empty PostgreSQL database),
+    /// checking its files, its audit chains and its counts.
+    Restore(backup::RestoreArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -575,6 +582,8 @@ async fn main() -> anyhow::Result<()> {
             app.shutdown().await;
             result
         }
+        CommandLine::Backup(args) => backup::backup(&config, &args).await,
+        CommandLine::Restore(args) => backup::restore(&config, &args).await,
         CommandLine::Export(args) => {
             let app = App::new(backend::open(&config).await?, Arc::new(SystemClock));
             let result = stats::export(&app, args).await;

@@ -1,6 +1,7 @@
 //! The binary as an operator uses it, and the documents that describe the repository.
 
 mod audit;
+mod backup;
 mod cli;
 mod docs;
 mod stats;
