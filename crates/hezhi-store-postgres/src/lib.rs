@@ -38,9 +38,9 @@ pub use migrate::MIGRATIONS;
 /// 1,000 rows for cases).
 const ROWS_PER_INSERT: usize = 1000;
 
-/// Connections per process. PostgreSQL's default `max_connections` is 100, shared by every
-/// process of a deployment; 16 is plenty for 4 parallel writers and the readers.
-const MAX_CONNECTIONS: u32 = 16;
+/// Connections per process by default. PostgreSQL's default `max_connections` is 100, shared
+/// by every process of a deployment; 16 is plenty for 4 parallel writers and the readers.
+pub const MAX_CONNECTIONS: u32 = 16;
 
 /// Regions per upsert statement. The columns travel as four arrays, so the 65 535
 /// parameters limit does not apply; the chunk only bounds the size of one statement.
@@ -106,7 +106,17 @@ impl PostgresStore {
     /// schema up to date and opens its personal-data keys with `keys` (creating them in a new
     /// database). A master key that does not open the stored keys is refused here.
     pub async fn connect(url: &str, keys: &PersonalDataKeys) -> StoreResult<Self> {
-        Self::open(connect_options(url)?, None, keys).await
+        Self::connect_with_pool(url, keys, MAX_CONNECTIONS).await
+    }
+
+    /// [`PostgresStore::connect`] with a pool of at most `max_connections` (at least 2: one
+    /// writer, one reader); a request waits up to 30 s for a connection, then fails.
+    pub async fn connect_with_pool(
+        url: &str,
+        keys: &PersonalDataKeys,
+        max_connections: u32,
+    ) -> StoreResult<Self> {
+        Self::open(connect_options(url)?, None, keys, max_connections.max(2)).await
     }
 
     /// Creates the schema `schema` (which must not exist), points every pooled connection at
@@ -127,7 +137,7 @@ impl PostgresStore {
             .await
             .map_err(db_error)?;
         admin.close().await.map_err(db_error)?;
-        let mut store = Self::open(options, Some(schema), keys).await?;
+        let mut store = Self::open(options, Some(schema), keys, MAX_CONNECTIONS).await?;
         store.fresh_schema = Some(schema.to_owned());
         Ok(store)
     }
@@ -140,16 +150,17 @@ impl PostgresStore {
         keys: &PersonalDataKeys,
     ) -> StoreResult<Self> {
         let schema = checked_schema_name(schema)?;
-        Self::open(connect_options(url)?, Some(schema), keys).await
+        Self::open(connect_options(url)?, Some(schema), keys, MAX_CONNECTIONS).await
     }
 
     async fn open(
         options: PgConnectOptions,
         schema: Option<&str>,
         keys: &PersonalDataKeys,
+        max_connections: u32,
     ) -> StoreResult<Self> {
         let mut pool = PgPoolOptions::new()
-            .max_connections(MAX_CONNECTIONS)
+            .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(30));
         if let Some(schema) = schema {
             let set_search_path: std::sync::Arc<str> =

@@ -29,6 +29,8 @@ pub struct WebSettings {
     /// appended is the client's. Without a proxy these headers come from the client and are
     /// ignored.
     pub trust_proxy_headers: bool,
+    /// Body sizes, request time and per-client rates.
+    pub limits: crate::limits::Limits,
 }
 
 fn settings(parts: &Parts) -> WebSettings {
@@ -163,12 +165,14 @@ mod tests {
         trusted.extensions.insert(WebSettings {
             public_https: false,
             trust_proxy_headers: true,
+            ..WebSettings::default()
         });
         assert!(came_over_tls(&trusted));
         let mut public = parts(&[]);
         public.extensions.insert(WebSettings {
             public_https: true,
             trust_proxy_headers: false,
+            ..WebSettings::default()
         });
         assert!(came_over_tls(&public));
     }
@@ -188,6 +192,7 @@ mod tests {
         direct.extensions.insert(WebSettings {
             public_https: false,
             trust_proxy_headers: true,
+            ..WebSettings::default()
         });
         direct.headers.insert(
             "x-forwarded-for",

@@ -274,6 +274,14 @@ pub fn error_message(code: &str, lang: Lang) -> Option<&'static str> {
             "尝试次数过多，请稍后再试",
             "Too many attempts; try again later",
         ),
+        "too_many_requests" => (
+            "来自本地址的请求过于频繁，请稍后再试",
+            "Too many such requests from this address; try again shortly",
+        ),
+        "request_timeout" => (
+            "请求处理超时，请稍后重试",
+            "The request took too long; retry shortly",
+        ),
         "invalid_tracking_code" => ("查询码不正确", "Invalid tracking code"),
         "invalid_sign_in_code" => (
             "验证码不正确或已失效，请重新获取",
@@ -318,6 +326,8 @@ mod tests {
             "invalid_code_format",
             "sms_unavailable",
             "too_many_attempts",
+            "too_many_requests",
+            "request_timeout",
             "invalid_phone",
         ] {
             let zh = error_message(code, Lang::Zh).unwrap_or_else(|| panic!("no text for {code}"));

@@ -7,6 +7,7 @@ pub mod auth;
 mod error;
 mod extract;
 mod i18n;
+pub mod limits;
 mod openapi;
 mod ui;
 
@@ -20,6 +21,7 @@ use std::sync::Arc;
 pub use auth::WebSettings;
 pub use error::ApiError;
 pub use extract::{Caller, FormCaller, SessionCaller};
+pub use limits::Limits;
 pub use openapi::document as openapi_document;
 
 /// The largest request body accepted by the JSON API.
@@ -40,14 +42,22 @@ pub fn router(app: Arc<App>) -> Router {
 /// Serve it with `into_make_service_with_connect_info::<SocketAddr>()`, so that failed
 /// sign-ins are also counted per client address.
 pub fn router_with(app: Arc<App>, settings: WebSettings) -> Router {
+    let limits = settings.limits;
+    let guard = limits::Guard {
+        rates: limits::Rates::new(limits),
+        request_timeout: limits.request_timeout,
+        app: Arc::clone(&app),
+    };
     Router::new()
         .route("/healthz", get(api::health))
-        .nest("/api/v1", api::routes())
-        .merge(ui::routes())
+        .nest("/api/v1", api::routes(&limits))
+        .merge(ui::routes(&limits))
         // After the routes: it applies to those registered so far, nested ones included.
         .method_not_allowed_fallback(api::method_not_allowed)
         .fallback(api::not_found)
-        .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
+        .layer(DefaultBodyLimit::max(limits.json_body))
+        // Inside the settings' layer: the guard reads them to find the client's address.
+        .layer(axum::middleware::from_fn_with_state(guard, limits::guard))
         .layer(Extension(settings))
         .with_state(app)
 }

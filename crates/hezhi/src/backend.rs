@@ -47,9 +47,13 @@ pub async fn open_with_key_source(
     let (master, source, created) = master_key(config)?;
     let keys = PersonalDataKeys::new(master, cipher);
     let opened: Result<Arc<dyn Store>, StoreError> = match &config.database_url {
-        Some(url) => hezhi_store_postgres::PostgresStore::connect(url, &keys)
-            .await
-            .map(|s| Arc::new(s.with_audit_hash(config.audit_hash)) as Arc<dyn Store>),
+        Some(url) => hezhi_store_postgres::PostgresStore::connect_with_pool(
+            url,
+            &keys,
+            config.database_max_connections,
+        )
+        .await
+        .map(|s| Arc::new(s.with_audit_hash(config.audit_hash)) as Arc<dyn Store>),
         None => hezhi_store_sqlite::SqliteStore::open(&config.sqlite_path(), &keys)
             .await
             .map(|s| Arc::new(s.with_audit_hash(config.audit_hash)) as Arc<dyn Store>),

@@ -6,7 +6,7 @@ use hezhi_app::{LogSmsSender, SignInPolicy, SmsSender};
 use hezhi_domain::RegionCode;
 use hezhi_store::AuditHash;
 use hezhi_store::{Cipher, MasterKey};
-use hezhi_web::WebSettings;
+use hezhi_web::{Limits, WebSettings};
 use serde::Deserialize;
 use std::fmt;
 use std::net::SocketAddr;
@@ -54,6 +54,23 @@ pub struct Config {
     /// How residents' sign-in codes are sent: `log` (the only sender so far) writes each
     /// message to the log instead of sending it. See [`Config::sms_sender`] for adding one.
     pub sms_sender: String,
+    /// The largest JSON request body or form without files, in KiB.
+    pub max_json_body_kib: u32,
+    /// The largest file upload request, in KiB (a form may carry up to four files).
+    pub max_upload_kib: u32,
+    /// Seconds a request may take before it is answered 503 (exports excepted).
+    pub request_timeout_seconds: u32,
+    /// Sign-in attempts (and code requests, tracking lookups) per client address a minute.
+    pub sign_in_per_minute: u32,
+    /// Case reports and uploads per client address a minute.
+    pub submissions_per_minute: u32,
+    /// PostgreSQL connections this process may open at most.
+    pub database_max_connections: u32,
+}
+
+/// Bytes as whole KiB (rounded up).
+fn kib(bytes: usize) -> u32 {
+    u32::try_from(bytes.div_ceil(1024)).unwrap_or(u32::MAX)
 }
 
 /// The shortest audit retention accepted: 180 days, as the Cybersecurity Law (art. 21)
@@ -78,6 +95,12 @@ impl Default for Config {
             totp_required_for_all_staff: false,
             bootstrap_region: None,
             sms_sender: "log".into(),
+            max_json_body_kib: kib(Limits::default().json_body),
+            max_upload_kib: kib(Limits::default().upload_body),
+            request_timeout_seconds: 30,
+            sign_in_per_minute: Limits::default().sign_in_per_minute,
+            submissions_per_minute: Limits::default().submissions_per_minute,
+            database_max_connections: hezhi_store_postgres::MAX_CONNECTIONS,
         }
     }
 }
@@ -110,6 +133,12 @@ impl fmt::Debug for Config {
             )
             .field("bootstrap_region", &self.bootstrap_region)
             .field("sms_sender", &self.sms_sender)
+            .field("max_json_body_kib", &self.max_json_body_kib)
+            .field("max_upload_kib", &self.max_upload_kib)
+            .field("request_timeout_seconds", &self.request_timeout_seconds)
+            .field("sign_in_per_minute", &self.sign_in_per_minute)
+            .field("submissions_per_minute", &self.submissions_per_minute)
+            .field("database_max_connections", &self.database_max_connections)
             .finish()
     }
 }
@@ -182,6 +211,29 @@ totp_required_for_all_staff = false
 # instead of sending it: for a laptop or a demo, where staff read the code out; not for the
 # public.
 sms_sender = "log"
+
+# --- Limits that protect the server ---
+
+# The largest JSON request body, or form without files, in KiB (HEZHI_MAX_JSON_BODY_KIB).
+max_json_body_kib = 256
+# The largest file upload request, in KiB (HEZHI_MAX_UPLOAD_KIB); at most 10304: files over
+# 10 MiB are refused whatever this says. A form may carry four files.
+max_upload_kib = 10304
+# A request taking longer is answered 503 request_timeout (HEZHI_REQUEST_TIMEOUT_SECONDS).
+# Exports are exempt. A write that timed out may still commit: retry with the same
+# Idempotency-Key.
+request_timeout_seconds = 30
+# Per client address and minute, with bursts up to the same number; more gets 429 with
+# Retry-After. Sign-in attempts, sign-in code requests and tracking-code lookups
+# (HEZHI_SIGN_IN_PER_MINUTE) ...
+sign_in_per_minute = 20
+# ... and case reports and uploads (HEZHI_SUBMISSIONS_PER_MINUTE). Behind a proxy, set
+# trust_proxy_headers, or every client shares the proxy's address.
+submissions_per_minute = 120
+# PostgreSQL connections this process opens at most (HEZHI_DATABASE_MAX_CONNECTIONS);
+# requests wait up to 30 s for one. Keep the sum over processes under the server's
+# max_connections.
+database_max_connections = 16
 "#;
 
 impl Config {
@@ -247,6 +299,27 @@ impl Config {
         if let Some(sender) = env("HEZHI_SMS_SENDER") {
             config.sms_sender = sender;
         }
+        for (name, field) in [
+            ("HEZHI_MAX_JSON_BODY_KIB", &mut config.max_json_body_kib),
+            ("HEZHI_MAX_UPLOAD_KIB", &mut config.max_upload_kib),
+            (
+                "HEZHI_REQUEST_TIMEOUT_SECONDS",
+                &mut config.request_timeout_seconds,
+            ),
+            ("HEZHI_SIGN_IN_PER_MINUTE", &mut config.sign_in_per_minute),
+            (
+                "HEZHI_SUBMISSIONS_PER_MINUTE",
+                &mut config.submissions_per_minute,
+            ),
+            (
+                "HEZHI_DATABASE_MAX_CONNECTIONS",
+                &mut config.database_max_connections,
+            ),
+        ] {
+            if let Some(value) = env(name) {
+                *field = parse_env(name, &value)?;
+            }
+        }
         config.check()?;
         Ok(config)
     }
@@ -283,7 +356,52 @@ impl Config {
                 .with_context(|| format!("bootstrap_region `{region}` is not a region code"))?;
         }
         self.sms_sender()?;
+        for (name, value, range) in [
+            ("max_json_body_kib", self.max_json_body_kib, 1..=65_536),
+            (
+                "max_upload_kib",
+                self.max_upload_kib,
+                1..=kib(Limits::default().upload_body),
+            ),
+            (
+                "request_timeout_seconds",
+                self.request_timeout_seconds,
+                1..=3600,
+            ),
+            ("sign_in_per_minute", self.sign_in_per_minute, 1..=100_000),
+            (
+                "submissions_per_minute",
+                self.submissions_per_minute,
+                1..=100_000,
+            ),
+            (
+                "database_max_connections",
+                self.database_max_connections,
+                2..=1000,
+            ),
+        ] {
+            if !range.contains(&value) {
+                bail!(
+                    "{name} = {value}: it must be from {} to {}",
+                    range.start(),
+                    range.end()
+                );
+            }
+        }
         Ok(())
+    }
+
+    /// The limits the web server runs with.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            json_body: self.max_json_body_kib as usize * 1024,
+            upload_body: self.max_upload_kib as usize * 1024,
+            request_timeout: std::time::Duration::from_secs(u64::from(
+                self.request_timeout_seconds,
+            )),
+            sign_in_per_minute: self.sign_in_per_minute,
+            submissions_per_minute: self.submissions_per_minute,
+        }
     }
 
     /// The sender of residents' sign-in codes. Another gateway plugs in here: a type
@@ -337,6 +455,7 @@ impl Config {
                 .as_deref()
                 .is_some_and(|url| url.starts_with("https://")),
             trust_proxy_headers: self.trust_proxy_headers,
+            limits: self.limits(),
         }
     }
 
@@ -386,6 +505,43 @@ mod tests {
         assert_eq!(parsed.sign_in_policy(), SignInPolicy::default());
         assert_eq!(parsed.web_settings(), WebSettings::default());
         parsed.check().expect("the defaults are valid");
+    }
+
+    #[test]
+    fn the_limits_default_safely_are_configured_and_out_of_range_values_are_refused() {
+        let default = Config::default();
+        default.check().expect("the defaults are valid");
+        let limits = default.limits();
+        assert_eq!(limits, Limits::default());
+        assert_eq!(limits.json_body, 256 * 1024);
+        assert_eq!(default.database_max_connections, 16);
+        let parsed: Config = toml::from_str(
+            "max_json_body_kib = 64\nmax_upload_kib = 2048\nrequest_timeout_seconds = 10\n\
+             sign_in_per_minute = 5\nsubmissions_per_minute = 30\ndatabase_max_connections = 4",
+        )
+        .expect("parses");
+        parsed.check().expect("valid");
+        let limits = parsed.limits();
+        assert_eq!(limits.json_body, 64 * 1024);
+        assert_eq!(limits.upload_body, 2048 * 1024);
+        assert_eq!(limits.request_timeout, std::time::Duration::from_secs(10));
+        assert_eq!(
+            (limits.sign_in_per_minute, limits.submissions_per_minute),
+            (5, 30)
+        );
+        for bad in [
+            "max_json_body_kib = 0",
+            "max_upload_kib = 20000",
+            "request_timeout_seconds = 0",
+            "sign_in_per_minute = 0",
+            "submissions_per_minute = 0",
+            "database_max_connections = 1",
+        ] {
+            let config: Config = toml::from_str(bad).expect("parses");
+            let error = config.check().expect_err(bad);
+            let name = bad.split(' ').next().unwrap_or_default();
+            assert!(error.to_string().contains(name), "{bad}: {error}");
+        }
     }
 
     #[test]

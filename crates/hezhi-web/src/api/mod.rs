@@ -23,7 +23,7 @@ use hezhi_app::App;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
-pub fn routes() -> Router<Arc<App>> {
+pub fn routes(limits: &crate::Limits) -> Router<Arc<App>> {
     Router::new()
         .route("/openapi.json", get(openapi))
         .route("/cases", post(cases::create).get(cases::list))
@@ -37,7 +37,7 @@ pub fn routes() -> Router<Arc<App>> {
         )
         .route(
             "/files",
-            post(attachments::upload).layer(DefaultBodyLimit::max(attachments::MAX_UPLOAD_BODY)),
+            post(attachments::upload).layer(DefaultBodyLimit::max(limits.upload_body)),
         )
         .route("/cases/{id}/{command}", post(cases::command))
         .route("/regions/{code}", get(regions::show))

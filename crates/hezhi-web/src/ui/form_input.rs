@@ -12,10 +12,6 @@ use hezhi_app::service::request_hash;
 /// The most files one form may carry.
 pub const MAX_FILES_PER_FORM: usize = 4;
 
-/// The largest form: [`MAX_FILES_PER_FORM`] files of the largest accepted size, and room for
-/// the fields.
-pub const MAX_FORM_BODY: usize = MAX_FILES_PER_FORM * hezhi_media::MAX_FILE_SIZE + 256 * 1024;
-
 /// A file chosen in a form.
 #[derive(Debug, Clone)]
 pub struct UploadedFile {

@@ -9,6 +9,7 @@ mod case_list;
 mod case_receipt;
 mod case_show;
 mod form_input;
+pub use form_input::MAX_FILES_PER_FORM;
 mod html;
 mod intake_check;
 mod intake_create;
@@ -53,7 +54,7 @@ pub const TEXT_COOKIE: &str = "text";
 const APP_CSS: &str = include_str!("../../assets/app.css");
 const APP_JS: &str = include_str!("../../assets/app.js");
 
-pub fn routes() -> Router<Arc<App>> {
+pub fn routes(limits: &crate::Limits) -> Router<Arc<App>> {
     Router::new()
         .route("/", get(home))
         .route("/assets/app.css", get(stylesheet))
@@ -73,7 +74,7 @@ pub fn routes() -> Router<Arc<App>> {
             "/report",
             get(report_new::show)
                 .post(report_create::create)
-                .layer(DefaultBodyLimit::max(form_input::MAX_FORM_BODY)),
+                .layer(DefaultBodyLimit::max(limits.form_body())),
         )
         .route("/assets/app.js", get(script))
         .route("/overview", get(overview_show::show))
@@ -112,7 +113,7 @@ pub fn routes() -> Router<Arc<App>> {
         )
         .route(
             "/cases/{id}/{command}",
-            post(case_command::run).layer(DefaultBodyLimit::max(form_input::MAX_FORM_BODY)),
+            post(case_command::run).layer(DefaultBodyLimit::max(limits.form_body())),
         )
 }
 

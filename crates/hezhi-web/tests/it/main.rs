@@ -22,6 +22,7 @@ mod harness;
 mod idempotency;
 mod isolation;
 mod lifecycle;
+mod limits;
 mod listing;
 mod openapi;
 mod personal_data;

@@ -696,6 +696,7 @@ async fn cookies_are_secure_over_https(h: Harness) {
         hezhi_web::WebSettings {
             public_https: true,
             trust_proxy_headers: false,
+            ..hezhi_web::WebSettings::default()
         },
     );
     let reply = attempt(&h, "clerk", PASSWORD, None).await;
@@ -705,6 +706,7 @@ async fn cookies_are_secure_over_https(h: Harness) {
         hezhi_web::WebSettings {
             public_https: false,
             trust_proxy_headers: true,
+            ..hezhi_web::WebSettings::default()
         },
     );
     let proxied = h
