@@ -308,3 +308,113 @@ async fn a_postgres_backup_restores_into_an_empty_database() {
     let refused = failure(&run(&to_url, &["restore", backup.to_str().expect("utf-8")]));
     assert!(refused.contains("empty database"), "{refused}");
 }
+
+/// SIGTERM while a client writes: the server stops taking connections, finishes the requests
+/// in flight, commits what is queued and exits 0; every acknowledged report is there after.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_server_finishes_what_it_acknowledged() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    stdout(&hezhi(&data, &["seed", "demo"]));
+    let (seeded, _) = counts(&data);
+    let token = demo_token(&data, "dispatcher-370811");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let address = format!("127.0.0.1:{port}");
+    let server = Command::new(env!("CARGO_BIN_EXE_hezhi"))
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["serve", "--listen", &address])
+        .env_remove("HEZHI_DATABASE_URL")
+        .env_remove("HEZHI_CONFIG")
+        .env_remove("HEZHI_PERSONAL_DATA_KEY")
+        .env("HEZHI_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("serve");
+    let client = reqwest::Client::new();
+    let started = Instant::now();
+    while client
+        .get(format!("http://{address}/healthz"))
+        .send()
+        .await
+        .is_err()
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the server started"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Four clients report until the server stops answering.
+    let acknowledged = Arc::new(AtomicU64::new(0));
+    let mut clients = Vec::new();
+    for c in 0..4 {
+        let (acknowledged, client, token) =
+            (Arc::clone(&acknowledged), client.clone(), token.clone());
+        let url = format!("http://{address}/api/v1/cases");
+        clients.push(tokio::spawn(async move {
+            for n in 0u64.. {
+                let body = serde_json::json!({
+                    "kind": "dispute",
+                    "category": "neighbour",
+                    "channel": "window",
+                    "region": "370811002001",
+                    "title": format!("噪音扰民（{c}-{n}）"),
+                    "description": "楼下商铺夜间噪音扰民，多次沟通未果。",
+                });
+                match client
+                    .post(&url)
+                    .bearer_auth(&token)
+                    .header("Idempotency-Key", format!("stop-test-{c}-{n}"))
+                    .json(&body)
+                    .send()
+                    .await
+                {
+                    Ok(response) if response.status().as_u16() == 201 => {
+                        acknowledged.fetch_add(1, Ordering::SeqCst);
+                    }
+                    Ok(response) => {
+                        // Past the shutdown a request may be refused, never half-done.
+                        assert_eq!(response.status().as_u16(), 503, "while stopping");
+                        return;
+                    }
+                    Err(_) => return,
+                }
+            }
+        }));
+    }
+    while acknowledged.load(Ordering::SeqCst) < 20 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let terminated = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(terminated.success());
+    let output = tokio::task::spawn_blocking(move || server.wait_with_output())
+        .await
+        .expect("join")
+        .expect("wait");
+    for client in clients {
+        client.await.expect("client");
+    }
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "exit status {}: {stderr}",
+        output.status
+    );
+    assert!(stderr.contains("stopped"), "{stderr}");
+    let acknowledged = acknowledged.load(Ordering::SeqCst);
+    let (cases, _) = counts(&data);
+    assert!(
+        (seeded + acknowledged..=seeded + acknowledged + 4).contains(&cases),
+        "{acknowledged} reports acknowledged on top of {seeded}; {cases} cases stored"
+    );
+    let verified = stdout(&hezhi(&data, &["audit", "verify"]));
+    assert!(verified.contains("no entry was changed"), "{verified}");
+}
