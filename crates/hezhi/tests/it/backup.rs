@@ -47,28 +47,24 @@ fn manifest(dir: &Path) -> serde_json::Value {
         .expect("json")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_backup_taken_while_the_server_writes_restores_whole_and_verified() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let data = dir.path().join("data");
-    stdout(&hezhi(&data, &["seed", "demo"]));
-    let (seeded, _) = counts(&data);
-    let token = demo_token(&data, "dispatcher-370811");
+/// `hezhi serve` on a free port of loopback over `data`, once it answers `/healthz`, and its
+/// address.
+async fn start_server(data: &Path, stderr: Stdio) -> (std::process::Child, String) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("a free port")
         .port();
     let address = format!("127.0.0.1:{port}");
-    let mut server = Command::new(env!("CARGO_BIN_EXE_hezhi"))
+    let server = Command::new(env!("CARGO_BIN_EXE_hezhi"))
         .arg("--data-dir")
-        .arg(&data)
+        .arg(data)
         .args(["serve", "--listen", &address])
         .env_remove("HEZHI_DATABASE_URL")
         .env_remove("HEZHI_CONFIG")
         .env_remove("HEZHI_PERSONAL_DATA_KEY")
         .env("HEZHI_LOG", "warn")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(stderr)
         .spawn()
         .expect("serve");
     let client = reqwest::Client::new();
@@ -85,6 +81,18 @@ async fn a_backup_taken_while_the_server_writes_restores_whole_and_verified() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    (server, address)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_taken_while_the_server_writes_restores_whole_and_verified() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    stdout(&hezhi(&data, &["seed", "demo"]));
+    let (seeded, _) = counts(&data);
+    let token = demo_token(&data, "dispatcher-370811");
+    let (mut server, address) = start_server(&data, Stdio::null()).await;
+    let client = reqwest::Client::new();
 
     // One client reports cases, one after the other, until told to stop.
     let acknowledged = Arc::new(AtomicU64::new(0));
@@ -318,37 +326,8 @@ async fn a_stopped_server_finishes_what_it_acknowledged() {
     stdout(&hezhi(&data, &["seed", "demo"]));
     let (seeded, _) = counts(&data);
     let token = demo_token(&data, "dispatcher-370811");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
-    let address = format!("127.0.0.1:{port}");
-    let server = Command::new(env!("CARGO_BIN_EXE_hezhi"))
-        .arg("--data-dir")
-        .arg(&data)
-        .args(["serve", "--listen", &address])
-        .env_remove("HEZHI_DATABASE_URL")
-        .env_remove("HEZHI_CONFIG")
-        .env_remove("HEZHI_PERSONAL_DATA_KEY")
-        .env("HEZHI_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("serve");
+    let (server, address) = start_server(&data, Stdio::piped()).await;
     let client = reqwest::Client::new();
-    let started = Instant::now();
-    while client
-        .get(format!("http://{address}/healthz"))
-        .send()
-        .await
-        .is_err()
-    {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "the server started"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
     // Four clients report until the server stops answering.
     let acknowledged = Arc::new(AtomicU64::new(0));
     let mut clients = Vec::new();
