@@ -7,6 +7,7 @@ mod bench;
 mod bench_stats;
 mod bootstrap;
 mod config;
+mod crash_test;
 mod import;
 mod keys;
 mod samples;
@@ -98,6 +99,9 @@ enum CommandLine {
     Stats(stats::StatsArgs),
     /// Export the dispute ledger or the monthly report (personal data masked; audited).
     Export(stats::ExportArgs),
+    /// Kill the server with SIGKILL at random moments under write load, and check that
+    /// every acknowledged write survived (SQLite and PostgreSQL).
+    CrashTest(crash_test::CrashTestArgs),
     /// Back up the database while the server runs: a consistent copy and a manifest of its
     /// files and counts (the master key is never included).
     Backup(backup::BackupArgs),
@@ -304,6 +308,7 @@ async fn main() -> anyhow::Result<()> {
         cli.command,
         CommandLine::Bench(_)
             | CommandLine::BenchStats(_)
+            | CommandLine::CrashTest(_)
             | CommandLine::Seed(_)
             | CommandLine::Stats(_)
             | CommandLine::Export(_)
@@ -583,6 +588,7 @@ async fn main() -> anyhow::Result<()> {
             result
         }
         CommandLine::Backup(args) => backup::backup(&config, &args).await,
+        CommandLine::CrashTest(args) => crash_test::run(args).await,
         CommandLine::Restore(args) => backup::restore(&config, &args).await,
         CommandLine::Export(args) => {
             let app = App::new(backend::open(&config).await?, Arc::new(SystemClock));

@@ -3,5 +3,6 @@
 mod audit;
 mod backup;
 mod cli;
+mod crash;
 mod docs;
 mod stats;
