@@ -72,8 +72,8 @@ pub async fn run(args: CrashTestArgs) -> anyhow::Result<()> {
 }
 
 /// A database for one engine, and how the server is started on it.
-struct Target {
-    engine: Engine,
+pub(crate) struct Target {
+    pub(crate) engine: Engine,
     dir: tempfile::TempDir,
     /// PostgreSQL: the admin URL, the database made for the test and its URL.
     postgres: Option<(String, String, String)>,
@@ -82,7 +82,7 @@ struct Target {
 }
 
 impl Target {
-    async fn fresh(engine: Engine, pg_url: Option<&str>) -> anyhow::Result<Target> {
+    pub(crate) async fn fresh(engine: Engine, pg_url: Option<&str>) -> anyhow::Result<Target> {
         let dir = tempfile::Builder::new()
             .prefix("hezhi-crash-test-")
             .tempdir()
@@ -118,7 +118,7 @@ impl Target {
         Ok(target)
     }
 
-    fn data_dir(&self) -> PathBuf {
+    pub(crate) fn data_dir(&self) -> PathBuf {
         self.dir.path().join("data")
     }
 
@@ -151,7 +151,7 @@ impl Target {
     }
 
     /// The store, opened directly once the server is down.
-    async fn store(&self) -> anyhow::Result<Arc<dyn Store>> {
+    pub(crate) async fn store(&self) -> anyhow::Result<Arc<dyn Store>> {
         Ok(match &self.postgres {
             Some((_, _, url)) => {
                 let keys =
@@ -209,7 +209,7 @@ impl Target {
         }
     }
 
-    async fn remove(self) -> anyhow::Result<()> {
+    pub(crate) async fn remove(self) -> anyhow::Result<()> {
         if let Some((admin_url, name, _)) = &self.postgres {
             let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(admin_url).await?;
             sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
@@ -224,7 +224,7 @@ impl Target {
 }
 
 /// A free port of loopback.
-fn free_address() -> anyhow::Result<String> {
+pub(crate) fn free_address() -> anyhow::Result<String> {
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port();
@@ -232,7 +232,7 @@ fn free_address() -> anyhow::Result<String> {
 }
 
 /// Starts the server and waits until it answers.
-async fn start(target: &Target, address: &str) -> anyhow::Result<Child> {
+pub(crate) async fn start(target: &Target, address: &str) -> anyhow::Result<Child> {
     let mut child = target
         .hezhi(&["serve", "--listen", address])
         .stderr(Stdio::null())

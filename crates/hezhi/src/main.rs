@@ -10,6 +10,7 @@ mod config;
 mod crash_test;
 mod import;
 mod keys;
+mod race_test;
 mod samples;
 mod seed;
 mod serve;
@@ -102,6 +103,9 @@ enum CommandLine {
     /// Kill the server with SIGKILL at random moments under write load, and check that
     /// every acknowledged write survived (SQLite and PostgreSQL).
     CrashTest(crash_test::CrashTestArgs),
+    /// Many clients send conflicting commands to the same cases; check that no update is
+    /// lost and every refusal is a 412 that wrote nothing (SQLite and PostgreSQL).
+    RaceTest(race_test::RaceTestArgs),
     /// Back up the database while the server runs: a consistent copy and a manifest of its
     /// files and counts (the master key is never included).
     Backup(backup::BackupArgs),
@@ -309,6 +313,7 @@ async fn main() -> anyhow::Result<()> {
         CommandLine::Bench(_)
             | CommandLine::BenchStats(_)
             | CommandLine::CrashTest(_)
+            | CommandLine::RaceTest(_)
             | CommandLine::Seed(_)
             | CommandLine::Stats(_)
             | CommandLine::Export(_)
@@ -589,6 +594,7 @@ async fn main() -> anyhow::Result<()> {
         }
         CommandLine::Backup(args) => backup::backup(&config, &args).await,
         CommandLine::CrashTest(args) => crash_test::run(args).await,
+        CommandLine::RaceTest(args) => race_test::run(args).await,
         CommandLine::Restore(args) => backup::restore(&config, &args).await,
         CommandLine::Export(args) => {
             let app = App::new(backend::open(&config).await?, Arc::new(SystemClock));

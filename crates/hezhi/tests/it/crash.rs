@@ -41,3 +41,39 @@ fn killed_servers_lose_no_acknowledged_write() {
         assert!(line.contains("audit chains verified"), "{line}");
     }
 }
+
+#[test]
+fn racing_clients_lose_no_update_and_every_refusal_is_a_412() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let engines = if std::env::var("HEZHI_TEST_PG_URL").is_ok_and(|u| !u.is_empty()) {
+        "sqlite,postgres"
+    } else {
+        "sqlite"
+    };
+    let out = stdout(&hezhi_with(
+        dir.path(),
+        &[
+            "race-test",
+            "--clients",
+            "8",
+            "--cases",
+            "4",
+            "--commands",
+            "200",
+            "--engines",
+            engines,
+        ],
+        &[],
+    ));
+    for engine in engines.split(',') {
+        let line = out
+            .lines()
+            .find(|line| line.starts_with(&format!("{engine}: ")))
+            .unwrap_or_else(|| panic!("no line for {engine}: {out}"));
+        assert!(line.contains("other 0; lost updates 0"), "{line}");
+        assert!(
+            !line.contains("refused 412 0,"),
+            "some lost the race: {line}"
+        );
+    }
+}
