@@ -49,6 +49,9 @@ impl Default for SignInPolicy {
     }
 }
 
+/// The longest user name a sign-in looks up, in bytes.
+const MAX_NAME_BYTES: usize = 256;
+
 /// Failed sign-ins allowed per account or address before waits begin.
 pub const FREE_FAILURES: u32 = 5;
 /// The first wait; each further failure doubles it.
@@ -442,6 +445,11 @@ impl App {
     /// code was wrong; a locked account or address says `sign_in_locked` without looking at
     /// the password at all.
     pub async fn sign_in(&self, attempt: SignInAttempt<'_>) -> Result<SignedIn, AppError> {
+        // No account has such a name, and no database should be asked about one (PostgreSQL
+        // refuses a NUL in text): refused like any unknown name, and not counted.
+        if attempt.name.chars().any(char::is_control) || attempt.name.len() > MAX_NAME_BYTES {
+            return Err(AppError::InvalidCredentials);
+        }
         let now = self.now();
         let keys = throttle_keys(attempt.name, attempt.client);
         let _serialised = self.sign_in_state().attempts.lock(&keys).await;

@@ -25,6 +25,7 @@ mod lifecycle;
 mod limits;
 mod listing;
 mod openapi;
+mod openapi_fuzz;
 mod personal_data;
 mod reference;
 mod reminders_sms;
