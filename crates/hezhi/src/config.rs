@@ -60,6 +60,8 @@ pub struct Config {
     pub max_upload_kib: u32,
     /// Seconds a request may take before it is answered 503 (exports excepted).
     pub request_timeout_seconds: u32,
+    /// Seconds a client has to send a request's headers before its connection is closed.
+    pub header_timeout_seconds: u32,
     /// Sign-in attempts (and code requests, tracking lookups) per client address a minute.
     pub sign_in_per_minute: u32,
     /// Case reports and uploads per client address a minute.
@@ -98,6 +100,7 @@ impl Default for Config {
             max_json_body_kib: kib(Limits::default().json_body),
             max_upload_kib: kib(Limits::default().upload_body),
             request_timeout_seconds: 30,
+            header_timeout_seconds: 10,
             sign_in_per_minute: Limits::default().sign_in_per_minute,
             submissions_per_minute: Limits::default().submissions_per_minute,
             database_max_connections: hezhi_store_postgres::MAX_CONNECTIONS,
@@ -136,6 +139,7 @@ impl fmt::Debug for Config {
             .field("max_json_body_kib", &self.max_json_body_kib)
             .field("max_upload_kib", &self.max_upload_kib)
             .field("request_timeout_seconds", &self.request_timeout_seconds)
+            .field("header_timeout_seconds", &self.header_timeout_seconds)
             .field("sign_in_per_minute", &self.sign_in_per_minute)
             .field("submissions_per_minute", &self.submissions_per_minute)
             .field("database_max_connections", &self.database_max_connections)
@@ -223,6 +227,9 @@ max_upload_kib = 10304
 # Exports are exempt. A write that timed out may still commit: retry with the same
 # Idempotency-Key.
 request_timeout_seconds = 30
+# A client that has not sent a request's headers in this many seconds is disconnected
+# (HEZHI_HEADER_TIMEOUT_SECONDS): slow clients cannot hold connections for ever.
+header_timeout_seconds = 10
 # Per client address and minute, with bursts up to the same number; more gets 429 with
 # Retry-After. Sign-in attempts, sign-in code requests and tracking-code lookups
 # (HEZHI_SIGN_IN_PER_MINUTE) ...
@@ -306,6 +313,10 @@ impl Config {
                 "HEZHI_REQUEST_TIMEOUT_SECONDS",
                 &mut config.request_timeout_seconds,
             ),
+            (
+                "HEZHI_HEADER_TIMEOUT_SECONDS",
+                &mut config.header_timeout_seconds,
+            ),
             ("HEZHI_SIGN_IN_PER_MINUTE", &mut config.sign_in_per_minute),
             (
                 "HEZHI_SUBMISSIONS_PER_MINUTE",
@@ -367,6 +378,11 @@ impl Config {
                 "request_timeout_seconds",
                 self.request_timeout_seconds,
                 1..=3600,
+            ),
+            (
+                "header_timeout_seconds",
+                self.header_timeout_seconds,
+                1..=300,
             ),
             ("sign_in_per_minute", self.sign_in_per_minute, 1..=100_000),
             (

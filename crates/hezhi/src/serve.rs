@@ -3,7 +3,6 @@
 use crate::{backend, bootstrap, config::Config, seed};
 use anyhow::Context;
 use hezhi_app::{App, SystemClock};
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 pub async fn run(config: &Config, demo: bool) -> anyhow::Result<()> {
@@ -74,14 +73,13 @@ pub async fn run(config: &Config, demo: bool) -> anyhow::Result<()> {
         config.data_dir.join("china-holidays.csv").display()
     );
     let router = hezhi_web::router_with(Arc::clone(&app), config.web_settings());
-    // Connect info gives handlers the client's address, to count failed sign-ins and
-    // tracking-code lookups by.
-    axum::serve(
+    serve_connections(
         listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
+        router,
+        std::time::Duration::from_secs(u64::from(config.header_timeout_seconds)),
+        shutdown_signal(),
     )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    .await;
     sweeper.abort();
     let _ = sweeper.await;
     // Every request has finished; commit what is queued and stop.
@@ -90,6 +88,66 @@ pub async fn run(config: &Config, demo: bool) -> anyhow::Result<()> {
     }
     eprintln!("stopped");
     Ok(())
+}
+
+/// Serves HTTP/1.1 on `listener` until `shutdown`, then stops accepting and waits for the
+/// connections' requests in flight to finish.
+///
+/// Each request carries the client's address (`ConnectInfo`), by which sign-ins and
+/// submissions are counted. A client gets `header_timeout` to send a request's headers, the
+/// first and every next one on a kept-alive connection: a client that never finishes them
+/// (slowloris) is cut off instead of holding a connection for ever. The body is read inside
+/// the handler, under the request time limit.
+async fn serve_connections(
+    listener: tokio::net::TcpListener,
+    router: axum::Router,
+    header_timeout: std::time::Duration,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use tower::ServiceExt as _;
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(header_timeout)
+        .keep_alive(true);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // Out of file descriptors, say: wait a moment rather than spin.
+                    tracing::warn!(%error, "accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let service =
+            router
+                .clone()
+                .map_request(move |request: hyper::Request<hyper::body::Incoming>| {
+                    let mut request = request.map(axum::body::Body::new);
+                    request
+                        .extensions_mut()
+                        .insert(axum::extract::ConnectInfo(peer));
+                    request
+                });
+        let connection = http.serve_connection(
+            TokioIo::new(stream),
+            hyper_util::service::TowerToHyperService::new(service),
+        );
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, "connection ended");
+            }
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
 }
 
 /// How many cases one sweep pass looks at; the rest wait for the next minute.

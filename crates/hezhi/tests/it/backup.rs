@@ -49,7 +49,7 @@ fn manifest(dir: &Path) -> serde_json::Value {
 
 /// `hezhi serve` on a free port of loopback over `data`, once it answers `/healthz`, and its
 /// address.
-async fn start_server(data: &Path, stderr: Stdio) -> (std::process::Child, String) {
+pub(crate) async fn start_server(data: &Path, stderr: Stdio) -> (std::process::Child, String) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("a free port")
@@ -65,6 +65,7 @@ async fn start_server(data: &Path, stderr: Stdio) -> (std::process::Child, Strin
         .env("HEZHI_LOG", "warn")
         // The test's clients all write from loopback, past the default rate of one address.
         .env("HEZHI_SUBMISSIONS_PER_MINUTE", "100000")
+        .env("HEZHI_HEADER_TIMEOUT_SECONDS", "2")
         .stdout(Stdio::null())
         .stderr(stderr)
         .spawn()
