@@ -55,20 +55,35 @@ pub async fn run(args: CrashTestArgs) -> anyhow::Result<()> {
     );
     let (pg_url, engines, _) =
         crate::bench::engines_to_measure(args.pg_url.clone(), &args.engines)?;
-    let mut lost_anywhere = false;
-    for engine in engines {
-        let target = Target::fresh(engine, pg_url.as_deref()).await?;
-        let result = crash(&args, &target).await;
-        let removed = target.remove().await;
-        let line = result?;
-        removed?;
-        lost_anywhere |= line.lost > 0;
-        println!("{}", line.text);
-    }
-    if lost_anywhere {
+    let passed = on_each_engine(pg_url.as_deref(), engines, async |target| {
+        let outcome = crash(&args, target).await?;
+        Ok((outcome.text, outcome.lost == 0))
+    })
+    .await?;
+    if !passed {
         bail!("acknowledged writes were lost");
     }
     Ok(())
+}
+
+/// Runs `test` on a fresh database of each engine (removed afterwards, passed or failed),
+/// prints the line it returns, and says whether every engine passed.
+pub(crate) async fn on_each_engine(
+    pg_url: Option<&str>,
+    engines: Vec<Engine>,
+    mut test: impl AsyncFnMut(&Target) -> anyhow::Result<(String, bool)>,
+) -> anyhow::Result<bool> {
+    let mut passed = true;
+    for engine in engines {
+        let target = Target::fresh(engine, pg_url).await?;
+        let result = test(&target).await;
+        let removed = target.remove().await;
+        let (line, ok) = result?;
+        removed?;
+        println!("{line}");
+        passed &= ok;
+    }
+    Ok(passed)
 }
 
 /// A database for one engine, and how the server is started on it.
@@ -116,6 +131,17 @@ impl Target {
             String::from_utf8_lossy(&seeded.stderr)
         );
         Ok(target)
+    }
+
+    /// The API token the demo gave `user` (its token file is in the data directory).
+    pub(crate) fn demo_token(&self, user: &str) -> anyhow::Result<String> {
+        let tokens = std::fs::read_to_string(self.data_dir().join("demo-tokens.txt"))?;
+        tokens
+            .lines()
+            .find(|line| line.starts_with(&format!("{user}\t")))
+            .and_then(|line| line.split('\t').nth(3))
+            .map(str::to_owned)
+            .ok_or_else(|| anyhow!("the demo has no {user}"))
     }
 
     pub(crate) fn data_dir(&self) -> PathBuf {
@@ -267,13 +293,7 @@ struct Outcome {
 }
 
 async fn crash(args: &CrashTestArgs, target: &Target) -> anyhow::Result<Outcome> {
-    let tokens = std::fs::read_to_string(target.data_dir().join("demo-tokens.txt"))?;
-    let token = tokens
-        .lines()
-        .find(|line| line.starts_with("dispatcher-370811\t"))
-        .and_then(|line| line.split('\t').nth(3))
-        .ok_or_else(|| anyhow!("the demo has no dispatcher-370811"))?
-        .to_owned();
+    let token = target.demo_token("dispatcher-370811")?;
     let address = free_address()?;
     let acknowledged: Acknowledged = Arc::default();
     let requests = Arc::new(AtomicU64::new(0));

@@ -16,7 +16,7 @@
 //!   stored projection, and each step is a transition the lifecycle allows.
 
 use crate::bench::Engine;
-use crate::crash_test::{Target, free_address, start};
+use crate::crash_test::{Target, free_address, on_each_engine, start};
 use anyhow::{anyhow, bail, ensure};
 use hezhi_domain::{CaseId, CaseState, CommandKind, evolve};
 use std::collections::{BTreeMap, HashMap};
@@ -51,17 +51,11 @@ pub async fn run(args: RaceTestArgs) -> anyhow::Result<()> {
     );
     let (pg_url, engines, _) =
         crate::bench::engines_to_measure(args.pg_url.clone(), &args.engines)?;
-    let mut failed = false;
-    for engine in engines {
-        let target = Target::fresh(engine, pg_url.as_deref()).await?;
-        let result = race(&args, &target).await;
-        let removed = target.remove().await;
-        let (line, ok) = result?;
-        removed?;
-        println!("{line}");
-        failed |= !ok;
-    }
-    if failed {
+    let passed = on_each_engine(pg_url.as_deref(), engines, async |target| {
+        race(&args, target).await
+    })
+    .await?;
+    if !passed {
         bail!("the race test failed");
     }
     Ok(())
@@ -79,13 +73,7 @@ struct Seen {
 }
 
 async fn race(args: &RaceTestArgs, target: &Target) -> anyhow::Result<(String, bool)> {
-    let tokens = std::fs::read_to_string(target.data_dir().join("demo-tokens.txt"))?;
-    let token = tokens
-        .lines()
-        .find(|line| line.starts_with("dispatcher-370811\t"))
-        .and_then(|line| line.split('\t').nth(3))
-        .ok_or_else(|| anyhow!("the demo has no dispatcher-370811"))?
-        .to_owned();
+    let token = target.demo_token("dispatcher-370811")?;
     let address = free_address()?;
     let mut server = start(target, &address).await?;
     let base = format!("http://{address}/api/v1");

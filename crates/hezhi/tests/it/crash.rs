@@ -2,15 +2,20 @@
 
 use crate::cli::{hezhi_with, stdout};
 
+/// Both engines when `HEZHI_TEST_PG_URL` names a server, else SQLite alone.
+fn engines_under_test() -> &'static str {
+    if std::env::var("HEZHI_TEST_PG_URL").is_ok_and(|u| !u.is_empty()) {
+        "sqlite,postgres"
+    } else {
+        eprintln!("HEZHI_TEST_PG_URL is not set: these tests run on SQLite only");
+        "sqlite"
+    }
+}
+
 #[test]
 fn killed_servers_lose_no_acknowledged_write() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let engines = if std::env::var("HEZHI_TEST_PG_URL").is_ok_and(|u| !u.is_empty()) {
-        "sqlite,postgres"
-    } else {
-        eprintln!("HEZHI_TEST_PG_URL is not set: the crash test runs on SQLite only");
-        "sqlite"
-    };
+    let engines = engines_under_test();
     let out = stdout(&hezhi_with(
         dir.path(),
         &[
@@ -45,11 +50,7 @@ fn killed_servers_lose_no_acknowledged_write() {
 #[test]
 fn racing_clients_lose_no_update_and_every_refusal_is_a_412() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let engines = if std::env::var("HEZHI_TEST_PG_URL").is_ok_and(|u| !u.is_empty()) {
-        "sqlite,postgres"
-    } else {
-        "sqlite"
-    };
+    let engines = engines_under_test();
     let out = stdout(&hezhi_with(
         dir.path(),
         &[
